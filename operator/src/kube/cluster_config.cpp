@@ -58,10 +58,12 @@ Result<std::string> data_or_file(const YAML::Node& node, const std::string& fiel
 }
 
 // The `inner` map of the entry called `name` in a kubeconfig list (clusters, contexts, users).
-std::optional<YAML::Node> find_named(const YAML::Node& list, const std::string& name, const char* inner) {
+std::optional<YAML::Node> find_named(const YAML::Node& list, const std::string& name,
+                                     const char* inner) {
   if (!list || !list.IsSequence()) return std::nullopt;
   for (const auto& item : list) {
-    if (item["name"] && item["name"].as<std::string>() == name && item[inner] && item[inner].IsMap()) {
+    if (item["name"] && item["name"].as<std::string>() == name && item[inner] &&
+        item[inner].IsMap()) {
       return item[inner];
     }
   }
@@ -95,7 +97,8 @@ Result<ClusterConfig> load_kubeconfig(const std::string& path, const std::string
     const fs::path base = fs::path(path).parent_path();
     const std::string cluster_name = ctx["cluster"] ? ctx["cluster"].as<std::string>() : "";
     auto found_cluster = find_named(root["clusters"], cluster_name, "cluster");
-    if (!found_cluster) return fail(config_error(cfg.source + ": no cluster \"" + cluster_name + "\""));
+    if (!found_cluster)
+      return fail(config_error(cfg.source + ": no cluster \"" + cluster_name + "\""));
     const YAML::Node cluster = *found_cluster;
     if (!cluster["server"]) return fail(config_error(cfg.source + ": cluster has no server"));
     cfg.server = cluster["server"].as<std::string>();
