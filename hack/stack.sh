@@ -6,6 +6,7 @@
 #   hack/stack.sh up       build/fetch what is missing, start everything, write $STACK_DIR/env
 #   hack/stack.sh down     stop every process of this stack and remove its data
 #   hack/stack.sh status   one line per component
+#   hack/stack.sh restart NAME   stop one component and start it again
 #
 # SCHEMASHIFT_STACK_DIR picks the stack's directory (default: .stack in the checkout), so
 # several stacks (a developer's and the test suite's) run side by side. A component's port
@@ -111,6 +112,7 @@ export SCHEMASHIFT_STACK_DIR='$STACK_DIR'
 export PATH='$TOOLS_BIN':"\$PATH"
 export KUBECONFIG='$STACK_DIR/kubeconfig'
 export KUBE_APISERVER='https://127.0.0.1:${PORTS[kube-apiserver]}'
+export ETCD_ENDPOINT='http://127.0.0.1:${PORTS[etcd]}'
 export KUBE_CA_FILE='$STACK_DIR/pki/ca.crt'
 export KUBE_ADMIN_CERT='$STACK_DIR/pki/admin.crt'
 export KUBE_ADMIN_KEY='$STACK_DIR/pki/admin.key'
@@ -179,9 +181,19 @@ cmd_status() {
   done
 }
 
+# Stops one component and starts whatever is not running (tests of restarts use it).
+cmd_restart() {
+  local name="${1:?usage: $0 restart COMPONENT}"
+  [[ " ${COMPONENTS[*]} " == *" $name "* ]] || die "unknown component '$name' (one of: ${COMPONENTS[*]})"
+  [[ "$name" == postgres-* ]] && die "restart of $name is not supported; use down/up"
+  stop_component "$name"
+  cmd_up
+}
+
 case "${1:-}" in
   up) cmd_up ;;
+  restart) shift; cmd_restart "$@" ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  *) echo "usage: $0 up|down|status|restart COMPONENT" >&2; exit 2 ;;
 esac

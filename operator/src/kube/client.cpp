@@ -136,7 +136,8 @@ Result<Json> Client::modify_status(const ResourceType& rt, const std::string& ns
 }
 
 Result<WatchEnd> Client::watch(const ResourceType& rt, const std::string& ns, const WatchOptions& o,
-                               const std::function<bool(WatchEvent&&)>& on_event) {
+                               const std::function<bool(WatchEvent&&)>& on_event,
+                               StreamCanceller* canceller) {
   Query q;
   q.add("watch", "true")
       .add("labelSelector", o.label_selector)
@@ -167,7 +168,7 @@ Result<WatchEnd> Client::watch(const ResourceType& rt, const std::string& ns, co
       std::chrono::seconds(o.timeout_seconds > 0 ? o.timeout_seconds + 30 : 3600);
   auto status = transport_->stream(
       rt.collection_path(ns) + q.str(), read_timeout,
-      [&](std::string_view chunk) { return decoder.feed(chunk, handler); }, &error_body);
+      [&](std::string_view chunk) { return decoder.feed(chunk, handler); }, &error_body, canceller);
   if (in_stream_error) return fail(*in_stream_error);
   if (!status) return fail(status.error());
   if (*status < 200 || *status >= 300) return fail(ApiError::from_response(*status, error_body));

@@ -87,7 +87,8 @@ class Client {
   // Watches until the server closes the stream (clean end), `on_event` returns false, or an
   // error: an in-stream ERROR event comes back as its ApiError (410 Gone means relist).
   Result<WatchEnd> watch(const ResourceType& rt, const std::string& ns, const WatchOptions& opts,
-                         const std::function<bool(WatchEvent&&)>& on_event);
+                         const std::function<bool(WatchEvent&&)>& on_event,
+                         StreamCanceller* canceller = nullptr);
 
  private:
   Result<Json> call(Method m, const std::string& target, const Json* body,

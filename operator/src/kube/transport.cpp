@@ -1,5 +1,6 @@
 #include "kube/transport.h"
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -72,7 +73,38 @@ ApiError transport_error(httplib::Error err, const std::string& server, const st
 
 }  // namespace
 
+void StreamCanceller::cancel() {
+  std::function<void()> stop;
+  {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    stop = stop_;
+  }
+  if (stop) stop();
+}
+
+bool StreamCanceller::cancelled() const {
+  std::lock_guard lock(mu_);
+  return cancelled_;
+}
+
+bool StreamCanceller::attach(std::function<void()> stop) {
+  std::lock_guard lock(mu_);
+  if (cancelled_) return false;
+  stop_ = std::move(stop);
+  return true;
+}
+
+void StreamCanceller::detach() {
+  std::lock_guard lock(mu_);
+  stop_ = nullptr;
+}
+
 Result<std::shared_ptr<HttpsTransport>> HttpsTransport::create(const ClusterConfig& config) {
+  // OpenSSL writes its close-notify to sockets the server may already have closed; the write
+  // must fail with EPIPE, not kill the process with SIGPIPE.
+  static std::once_flag sigpipe_once;
+  std::call_once(sigpipe_once, [] { std::signal(SIGPIPE, SIG_IGN); });
   std::shared_ptr<HttpsTransport> t(new HttpsTransport(config));
   const std::string& s = config.server;
   const std::string scheme = "https://";
@@ -145,16 +177,16 @@ std::unique_ptr<httplib::SSLClient> HttpsTransport::make_client() const {
   return c;
 }
 
-std::unique_ptr<httplib::SSLClient> HttpsTransport::acquire() {
+std::pair<std::unique_ptr<httplib::SSLClient>, bool> HttpsTransport::acquire() {
   {
     std::lock_guard lock(mu_);
     if (!idle_.empty()) {
       auto c = std::move(idle_.back());
       idle_.pop_back();
-      return c;
+      return {std::move(c), true};
     }
   }
-  return make_client();
+  return {make_client(), false};
 }
 
 void HttpsTransport::release(std::unique_ptr<httplib::SSLClient> c) {
@@ -187,22 +219,31 @@ Result<HttpResponse> HttpsTransport::send(Method method, const std::string& targ
   httplib::Headers headers{{"Accept", "application/json"}, {"User-Agent", "schemashift/0.1"}};
   if (auto tok = bearer_token(); !tok.empty()) headers.emplace("Authorization", "Bearer " + tok);
   const std::string path = path_prefix_ + target;
-  auto client = acquire();
-  httplib::Result r = [&] {
+  auto exchange = [&](httplib::SSLClient& client) {
     switch (method) {
       case Method::kGet:
-        return client->Get(path, headers);
+        return client.Get(path, headers);
       case Method::kPost:
-        return client->Post(path, headers, body, content_type);
+        return client.Post(path, headers, body, content_type);
       case Method::kPut:
-        return client->Put(path, headers, body, content_type);
+        return client.Put(path, headers, body, content_type);
       case Method::kPatch:
-        return client->Patch(path, headers, body, content_type);
+        return client.Patch(path, headers, body, content_type);
       case Method::kDelete:
-        return client->Delete(path, headers, body, content_type);
+        return client.Delete(path, headers, body, content_type);
     }
-    return client->Get(path, headers);
-  }();
+    return client.Get(path, headers);
+  };
+  auto [client, reused] = acquire();
+  httplib::Result r = exchange(*client);
+  // A pooled connection the server has since closed (idle timeout, restart) fails before any
+  // response: retry once on a fresh connection, as Go's HTTP client does.
+  if (!r && reused &&
+      (r.error() == httplib::Error::Read || r.error() == httplib::Error::Write ||
+       r.error() == httplib::Error::Connection || r.error() == httplib::Error::SSLConnection)) {
+    client = make_client();
+    r = exchange(*client);
+  }
   if (!r)
     return fail(transport_error(r.error(), config_.server, method_name(method) + " " + target));
   HttpResponse out{r->status, std::move(r->body)};
@@ -212,7 +253,7 @@ Result<HttpResponse> HttpsTransport::send(Method method, const std::string& targ
 
 Result<int> HttpsTransport::stream(const std::string& target, std::chrono::seconds read_timeout,
                                    const std::function<bool(std::string_view)>& on_chunk,
-                                   std::string* error_body) {
+                                   std::string* error_body, StreamCanceller* canceller) {
   httplib::Headers headers{{"Accept", "application/json"}, {"User-Agent", "schemashift/0.1"}};
   if (auto tok = bearer_token(); !tok.empty()) headers.emplace("Authorization", "Bearer " + tok);
   auto client = make_client();  // a watch holds its connection: never from the pool
@@ -220,6 +261,9 @@ Result<int> HttpsTransport::stream(const std::string& target, std::chrono::secon
   client->set_read_timeout(read_timeout);
   int status = 0;
   bool stopped_by_caller = false;
+  if (canceller && !canceller->attach([c = client.get()] { c->stop(); })) {
+    return fail(ApiError::transport("Cancelled", "watch " + target + " cancelled"));
+  }
   auto r = client->Get(
       path_prefix_ + target, headers,
       [&](const httplib::Response& resp) {
@@ -237,7 +281,11 @@ Result<int> HttpsTransport::stream(const std::string& target, std::chrono::secon
         }
         return true;
       });
+  if (canceller) canceller->detach();
   if (stopped_by_caller) return status;
+  if (canceller && canceller->cancelled()) {
+    return fail(ApiError::transport("Cancelled", "watch " + target + " cancelled"));
+  }
   if (!r) return fail(transport_error(r.error(), config_.server, "watch " + target));
   return status;
 }

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "kube/api_error.h"
@@ -28,6 +29,21 @@ struct HttpResponse {
   std::string body;
 };
 
+// Lets another thread end a running stream (a watch) at once, e.g. on shutdown.
+class StreamCanceller {
+ public:
+  void cancel();
+  bool cancelled() const;
+  // Used by transports: registers how to stop the current stream; false if already cancelled.
+  bool attach(std::function<void()> stop);
+  void detach();
+
+ private:
+  mutable std::mutex mu_;
+  std::function<void()> stop_;
+  bool cancelled_ = false;
+};
+
 class Transport {
  public:
   virtual ~Transport() = default;
@@ -39,7 +55,7 @@ class Transport {
   // non-2xx status, the body is collected into `error_body` instead.
   virtual Result<int> stream(const std::string& target, std::chrono::seconds read_timeout,
                              const std::function<bool(std::string_view)>& on_chunk,
-                             std::string* error_body) = 0;
+                             std::string* error_body, StreamCanceller* canceller = nullptr) = 0;
 };
 
 class HttpsTransport final : public Transport {
@@ -52,8 +68,8 @@ class HttpsTransport final : public Transport {
   Result<HttpResponse> send(Method method, const std::string& target, const std::string& body,
                             const std::string& content_type) override;
   Result<int> stream(const std::string& target, std::chrono::seconds read_timeout,
-                     const std::function<bool(std::string_view)>& on_chunk,
-                     std::string* error_body) override;
+                     const std::function<bool(std::string_view)>& on_chunk, std::string* error_body,
+                     StreamCanceller* canceller = nullptr) override;
 
   void set_request_timeout(std::chrono::seconds t) { request_timeout_ = t; }
   const std::string& server() const { return config_.server; }
@@ -62,7 +78,8 @@ class HttpsTransport final : public Transport {
   struct Pem;  // parsed certificates and key (OpenSSL objects)
   explicit HttpsTransport(ClusterConfig config);
   std::unique_ptr<httplib::SSLClient> make_client() const;
-  std::unique_ptr<httplib::SSLClient> acquire();
+  // A pooled client (second: true, reused) or a new one.
+  std::pair<std::unique_ptr<httplib::SSLClient>, bool> acquire();
   void release(std::unique_ptr<httplib::SSLClient> c);
   std::string bearer_token();
 
