@@ -33,7 +33,7 @@ struct ManagerOptions {
   std::string controller_name = "schemamigration";
   int workers = 2;
   std::chrono::seconds resync_period{600};
-  std::optional<LeaderElectionConfig> leader_election;
+  std::optional<LeaderElectionConfig> leader_election{};
   std::string metrics_addr = ":8080";
   std::string probe_addr = ":8081";
 };
