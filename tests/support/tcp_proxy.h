@@ -39,3 +39,8 @@ class TcpProxy {
 };
 
 }  // namespace schemashift::testing
+
+namespace schemashift::testing {
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then closed).
+int free_port();
+}  // namespace schemashift::testing

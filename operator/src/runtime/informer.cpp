@@ -1,5 +1,7 @@
 #include "runtime/informer.h"
 
+#include <malloc.h>
+
 #include <random>
 #include <thread>
 
@@ -47,59 +49,95 @@ void Informer::sleep_for(std::chrono::milliseconds d) {
   cv_.wait_for(lock, d, [&] { return stopping_; });
 }
 
-bool Informer::list_and_replace() {
+Informer::Cached Informer::pack(const Json& obj) { return {rv_of(obj), obj.dump()}; }
+
+bool Informer::relist() {
+  // Page by page, so only one page is ever held parsed.
   kube::ListOptions lo{.label_selector = opts_.label_selector,
                        .field_selector = opts_.field_selector,
                        .limit = opts_.page_size};
-  auto list = client_.list_all(type_, opts_.ns, lo);
-  if (!list) {
-    record_error(list.error());
-    return false;
+  std::unordered_map<std::string, Cached> fresh;
+  std::string list_rv;
+  while (true) {
+    auto page = client_.list(type_, opts_.ns, lo);
+    if (!page) {
+      record_error(page.error());
+      return false;
+    }
+    for (auto& item : (*page)["items"]) {
+      // List items carry no apiVersion/kind; handlers expect whole objects.
+      item["apiVersion"] = type_.api_version();
+      item["kind"] = type_.kind;
+      Json obj = opts_.transform ? opts_.transform(std::move(item)) : std::move(item);
+      fresh.emplace(object_key(obj), pack(obj));
+    }
+    const auto& meta = (*page)["metadata"];
+    list_rv = meta.value("resourceVersion", list_rv);
+    std::string cont = meta.value("continue", "");
+    if (cont.empty()) break;
+    lo.continue_token = cont;
   }
-  std::unordered_map<std::string, Json> fresh;
-  for (auto& item : (*list)["items"]) {
-    // List items carry no apiVersion/kind; handlers expect whole objects.
-    item["apiVersion"] = type_.api_version();
-    item["kind"] = type_.kind;
-    Json obj = opts_.transform ? opts_.transform(std::move(item)) : std::move(item);
-    std::string key = object_key(obj);
-    fresh.emplace(std::move(key), std::move(obj));
-  }
-  std::vector<Json> added, deleted;
-  std::vector<std::pair<Json, Json>> updated;
+  // Diff by key; objects are parsed one at a time as handlers need them, so a relist of many
+  // objects never holds them all parsed (or copied) at once.
+  std::vector<std::string> added, updated;
+  std::vector<std::pair<std::string, std::string>> deleted;  // key, last known object
+  std::unordered_map<std::string, std::string> updated_old;
   {
     std::unique_lock lock(cache_mu_);
     for (auto& [key, obj] : cache_) {
       auto it = fresh.find(key);
       if (it == fresh.end()) {
-        deleted.push_back(obj);
-      } else if (rv_of(it->second) != rv_of(obj)) {
-        updated.emplace_back(obj, it->second);
+        deleted.emplace_back(key, std::move(obj.json));
+      } else if (it->second.resource_version != obj.resource_version) {
+        updated.push_back(key);
+        updated_old.emplace(key, std::move(obj.json));
       }
     }
     for (auto& [key, obj] : fresh) {
-      if (!cache_.count(key)) added.push_back(obj);
+      if (!cache_.count(key)) added.push_back(key);
     }
     cache_ = std::move(fresh);
   }
   {
     std::lock_guard lock(mu_);
     ++stats_.lists;
-    rv_ = (*list)["metadata"].value("resourceVersion", "");
+    rv_ = list_rv;
     stats_.resource_version = rv_;
   }
-  for (const auto& h : handlers_) {
-    for (const auto& o : deleted) {
+  auto current = [this](const std::string& key) -> std::optional<Json> {
+    std::shared_lock lock(cache_mu_);
+    auto it = cache_.find(key);
+    if (it == cache_.end()) return std::nullopt;
+    return Json::parse(it->second.json);
+  };
+  for (const auto& [key, json] : deleted) {
+    Json o = Json::parse(json);
+    for (const auto& h : handlers_) {
       if (h.on_delete) h.on_delete(o);
     }
-    for (const auto& [o, n] : updated) {
-      if (h.on_update) h.on_update(o, n);
-    }
-    for (const auto& o : added) {
-      if (h.on_add) h.on_add(o);
+  }
+  for (const auto& key : updated) {
+    auto n = current(key);
+    if (!n) continue;
+    Json o = Json::parse(updated_old[key]);
+    for (const auto& h : handlers_) {
+      if (h.on_update) h.on_update(o, *n);
     }
   }
+  for (const auto& key : added) {
+    auto o = current(key);
+    if (!o) continue;
+    for (const auto& h : handlers_) {
+      if (h.on_add) h.on_add(*o);
+    }
+  }
+  return true;
+}
+
+bool Informer::list_and_replace() {
+  if (!relist()) return false;
   synced_ = true;
+  malloc_trim(0);  // a list leaves much freed memory behind: give it back to the OS
   return true;
 }
 
@@ -117,11 +155,11 @@ void Informer::apply(kube::WatchEvent&& ev) {
   {
     std::unique_lock lock(cache_mu_);
     auto it = cache_.find(key);
-    if (it != cache_.end()) old = it->second;
+    if (it != cache_.end()) old = Json::parse(it->second.json);
     if (ev.type == "DELETED") {
       cache_.erase(key);
     } else {
-      cache_[key] = obj;
+      cache_[key] = pack(obj);
     }
   }
   for (const auto& h : handlers_) {
@@ -211,7 +249,7 @@ std::optional<Json> Informer::get(const std::string& key) const {
   std::shared_lock lock(cache_mu_);
   auto it = cache_.find(key);
   if (it == cache_.end()) return std::nullopt;
-  return it->second;
+  return Json::parse(it->second.json);
 }
 
 std::vector<std::string> Informer::keys() const {
@@ -232,7 +270,7 @@ void Informer::resync() {
   {
     std::shared_lock lock(cache_mu_);
     all.reserve(cache_.size());
-    for (const auto& [k, v] : cache_) all.push_back(v);
+    for (const auto& [k, v] : cache_) all.push_back(Json::parse(v.json));
   }
   for (const auto& h : handlers_) {
     if (!h.on_update) continue;

@@ -77,7 +77,8 @@ class Informer {
   const kube::ResourceType& type() const { return type_; }
 
  private:
-  bool list_and_replace();
+  bool list_and_replace();  // relist(), then mark synced and trim the heap
+  bool relist();
   void apply(kube::WatchEvent&& ev);
   void sleep_for(std::chrono::milliseconds d);
   void record_error(const kube::ApiError& e);
@@ -87,8 +88,15 @@ class Informer {
   InformerOptions opts_;
   std::vector<InformerHandlers> handlers_;
 
+  // Objects are kept serialized (compact JSON, ~1 KB each) and parsed when read: a parsed
+  // nlohmann::json costs several times that, and the cache can hold thousands of objects.
+  struct Cached {
+    std::string resource_version;
+    std::string json;
+  };
+  static Cached pack(const Json& obj);
   mutable std::shared_mutex cache_mu_;
-  std::unordered_map<std::string, Json> cache_;
+  std::unordered_map<std::string, Cached> cache_;
 
   mutable std::mutex mu_;  // stats, resource version, stop signalling
   mutable std::condition_variable cv_;
