@@ -1,0 +1,332 @@
+#include "migration/decide.h"
+
+namespace schemashift::migration {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr std::size_t kMaxHistory = 50;
+constexpr milliseconds kNow{1};  // "look again right away": the executors just acted
+constexpr milliseconds kBarrierPoll{250};
+constexpr milliseconds kThrottlePoll{1000};
+constexpr milliseconds kDatabaseRetry{5000};
+constexpr milliseconds kIdleResync{30000};
+
+struct Machine {
+  const MigrationSpec& spec;
+  const Observations& obs;
+  const std::string& now;
+  Decision d;
+  bool stalled = false;
+  std::string stalled_reason{}, stalled_message{};
+
+  MigrationStatus& s() { return d.status; }
+
+  void enter(Phase next, const std::string& reason, const std::string& message = {}) {
+    const Phase prev = s().phase;
+    s().phase = next;
+    s().history.push_back({next, now, reason});
+    if (s().history.size() > kMaxHistory) s().history.erase(s().history.begin());
+    const bool bad =
+        next == Phase::kRollingBack || next == Phase::kRolledBack || next == Phase::kFailed;
+    d.events.push_back(
+        {bad ? "Warning" : "Normal", reason,
+         to_string(prev) + " -> " + to_string(next) + (message.empty() ? "" : ": " + message)});
+  }
+
+  void start_rollback(const std::string& reason, const std::string& message) {
+    s().rollback_reason = reason + ": " + message;
+    s().last_error.clear();
+    enter(Phase::kRollingBack, reason, message);
+  }
+
+  void stall(const std::string& reason, const std::string& message) {
+    stalled = true;
+    stalled_reason = reason;
+    stalled_message = message;
+  }
+
+  void act(Action a) {
+    d.actions.push_back(a);
+    d.requeue_after = kNow;
+  }
+
+  // Flags to `mode` for the targets, then wait for the barrier. True when every live instance
+  // runs `mode` (or there are no targets).
+  bool flags_at(FlagMode mode) {
+    if (spec.targets.empty()) return true;
+    if (obs.acknowledged_mode) s().acked_mode = obs.acknowledged_mode;
+    if (s().flag_mode != mode) {
+      act({ActionKind::kSetFlags, 0, mode});
+      return false;
+    }
+    if (obs.acknowledged_mode == mode) return true;
+    d.requeue_after = kBarrierPoll;
+    return false;
+  }
+
+  Phase after_expand() const {
+    if (!spec.targets.empty()) return Phase::kDualWriting;
+    return spec.backfill ? Phase::kBackfilling : Phase::kVerifying;
+  }
+
+  // One phase's work; returns true when it moved to another phase (and the loop goes on).
+  bool step() {
+    const int expand_n = static_cast<int>(spec.expand_sql.size());
+    const int contract_n = static_cast<int>(spec.contract_sql.size());
+    const int rollback_n = static_cast<int>(spec.rollback_sql.size());
+    switch (s().phase) {
+      case Phase::kPending: {
+        const Condition* planned = s().condition("Planned");
+        if (!s().plan_hash.empty()) {
+          enter(Phase::kPlanned, "PlanAccepted", "plan " + s().plan_hash);
+          return true;
+        }
+        if (planned && planned->status == "False" &&
+            planned->observed_generation == spec.generation) {
+          stall("PlanRejected", planned->message);  // until the manifest changes
+          return false;
+        }
+        act({ActionKind::kPlan});
+        return false;
+      }
+      case Phase::kPlanned:
+        enter(Phase::kExpanding, "Expanding");
+        return true;
+      case Phase::kExpanding:
+        if (s().expand_done < expand_n) {
+          act({ActionKind::kExpandStep, s().expand_done});
+          return false;
+        }
+        enter(after_expand(), "Expanded", std::to_string(expand_n) + " expand statements applied");
+        return true;
+      case Phase::kDualWriting:
+        if (!flags_at(FlagMode::kDualWrite)) return false;
+        enter(spec.backfill ? Phase::kBackfilling : Phase::kVerifying, "DualWriteAcknowledged",
+              "every instance writes both shapes");
+        return true;
+      case Phase::kBackfilling:
+        if (s().backfill.complete) {
+          enter(Phase::kVerifying, "BackfillComplete",
+                std::to_string(s().backfill.rows_done) + " rows");
+          return true;
+        }
+        if (obs.gates.throttle) {
+          d.requeue_after = kThrottlePoll;
+          return false;
+        }
+        act({ActionKind::kBackfill});
+        return false;
+      case Phase::kVerifying:
+        if (!s().verify_failure.empty()) {
+          start_rollback("VerificationFailed", s().verify_failure);
+          return true;
+        }
+        if (!s().verified) {
+          act({ActionKind::kVerify});
+          return false;
+        }
+        enter(spec.targets.empty() ? Phase::kAwaitingContract : Phase::kReadSwitching, "Verified");
+        return true;
+      case Phase::kReadSwitching:
+        if (!flags_at(FlagMode::kReadNew)) return false;
+        enter(Phase::kAwaitingContract, "ReadersSwitched", "every instance reads the new shape");
+        return true;
+      case Phase::kAwaitingContract:
+        if (spec.approval == Approval::kAuto || spec.approve) {
+          enter(Phase::kContracting, spec.approve ? "Approved" : "AutoApproved");
+          return true;
+        }
+        d.requeue_after = kIdleResync;
+        return false;
+      case Phase::kContracting:
+        if (!flags_at(FlagMode::kNew)) return false;
+        if (s().contract_done < contract_n) {
+          act({ActionKind::kContractStep, s().contract_done});
+          return false;
+        }
+        enter(Phase::kCompleted, "Completed",
+              std::to_string(contract_n) + " contract statements applied");
+        return true;
+      case Phase::kRollingBack:
+        if (!flags_at(FlagMode::kOld)) return false;
+        if (s().rollback_done < rollback_n) {
+          act({ActionKind::kRollbackStep, s().rollback_done});
+          return false;
+        }
+        enter(Phase::kRolledBack, "RolledBack", s().rollback_reason);
+        return true;
+      case Phase::kCompleted:
+      case Phase::kRolledBack:
+      case Phase::kFailed:
+        return false;
+    }
+    return false;
+  }
+
+  void summarize() {
+    auto& c = s().conditions;
+    const auto gen = spec.generation;
+    const Phase p = s().phase;
+    const std::string phase = to_string(p);
+    if (p == Phase::kCompleted) {
+      set_condition(c, "Ready", "True", "Completed", "the migration completed", gen, now);
+      set_condition(c, "Reconciling", "False", "Completed", "", gen, now);
+      set_condition(c, "Stalled", "False", "Completed", "", gen, now);
+    } else if (p == Phase::kRolledBack || p == Phase::kFailed) {
+      const std::string msg = p == Phase::kFailed ? s().last_error : s().rollback_reason;
+      set_condition(c, "Ready", "False", phase, msg, gen, now);
+      set_condition(c, "Reconciling", "False", phase, "", gen, now);
+      set_condition(c, "Stalled", "True", phase, msg, gen, now);
+    } else if (stalled) {
+      set_condition(c, "Ready", "False", stalled_reason, stalled_message, gen, now);
+      set_condition(c, "Reconciling", "False", stalled_reason, "", gen, now);
+      set_condition(c, "Stalled", "True", stalled_reason, stalled_message, gen, now);
+    } else {
+      std::string msg = "phase " + phase;
+      if (p == Phase::kBackfilling) {
+        msg += ": " + std::to_string(s().backfill.rows_done) + " of ~" +
+               std::to_string(s().backfill.rows_estimated) + " rows";
+      }
+      if ((p == Phase::kDualWriting || p == Phase::kReadSwitching || p == Phase::kContracting ||
+           p == Phase::kRollingBack) &&
+          !obs.barrier_detail.empty()) {
+        msg += ": " + obs.barrier_detail;
+      }
+      if (!s().last_error.empty()) msg += "; last error: " + s().last_error;
+      set_condition(c, "Ready", "False", phase, msg, gen, now);
+      set_condition(c, "Reconciling", "True", phase, msg, gen, now);
+      set_condition(c, "Stalled", "False", phase, "", gen, now);
+    }
+    const bool awaiting =
+        p == Phase::kAwaitingContract && spec.approval == Approval::kManual && !spec.approve;
+    set_condition(c, "AwaitingApproval", awaiting ? "True" : "False",
+                  awaiting ? "ManualApproval" : "NotAwaiting",
+                  awaiting
+                      ? "set spec.approve: true or annotate schemashift.io/approve=true to contract"
+                      : "",
+                  gen, now);
+    set_condition(c, "Paused", spec.paused && !is_terminal(p) ? "True" : "False",
+                  spec.paused ? "PausedBySpec" : "NotPaused", "", gen, now);
+    if (obs.gates.abort) {
+      set_condition(c, "GatesPassing", "False", "GateFailed", obs.gates.abort_reason, gen, now);
+    } else if (obs.gates.throttle) {
+      set_condition(c, "GatesPassing", "False", "Throttled", obs.gates.throttle_reason, gen, now);
+    } else {
+      set_condition(c, "GatesPassing", "True", "GatesPassing", "", gen, now);
+    }
+  }
+};
+
+}  // namespace
+
+Decision decide(const MigrationSpec& spec, const MigrationStatus& status, const Observations& obs,
+                const std::string& now) {
+  Machine m{spec, obs, now, Decision{status, {}, std::nullopt, {}}};
+  auto& s = m.s();
+  s.observed_generation = spec.generation;
+
+  if (!is_terminal(s.phase)) {
+    const Phase p = s.phase;
+    const bool started = p != Phase::kPending;
+    if (started && !s.plan_hash.empty() && plan_hash(spec) != s.plan_hash &&
+        p != Phase::kRollingBack) {
+      m.stall("PlanChanged", "the steps changed after the migration started (plan " + s.plan_hash +
+                                 ", now " + plan_hash(spec) +
+                                 "); restore them, or abort and create a new migration");
+    } else if (spec.abort && p != Phase::kRollingBack) {
+      if (can_roll_back(p)) {
+        m.start_rollback("Aborted", "abort requested");
+      } else if (!s.condition("Stalled") || s.condition("Stalled")->reason != "AbortRefused") {
+        m.d.events.push_back(
+            {"Warning", "AbortRefused",
+             "abort ignored: " + to_string(p) + " has begun dropping the old shape"});
+      }
+    } else if (obs.gates.abort && started) {
+      if (can_roll_back(p)) {
+        m.start_rollback("GateFailed", obs.gates.abort_reason);
+      } else if (p == Phase::kContracting) {
+        m.stall("GateFailedDuringContract",
+                obs.gates.abort_reason +
+                    "; contract has begun, so the migration is held, not rolled back");
+      }
+    } else if (!s.last_error.empty() && !s.last_error_retriable) {
+      if (s.phase == Phase::kRollingBack || !can_roll_back(p)) {
+        m.enter(Phase::kFailed, "StepFailed", s.last_error);
+      } else {
+        m.start_rollback("StepFailed", s.last_error);
+      }
+    }
+  }
+
+  const bool rolling_back = s.phase == Phase::kRollingBack;
+  if (!m.stalled && !is_terminal(s.phase)) {
+    if (spec.paused && !rolling_back) {
+      m.d.requeue_after = std::nullopt;  // a spec change resumes it
+    } else if (obs.database_error) {
+      s.last_error = "database unreachable: " + *obs.database_error;
+      s.last_error_retriable = true;
+      m.d.requeue_after = kDatabaseRetry;
+    } else {
+      for (int i = 0; i < 16 && m.step(); ++i) {
+      }
+    }
+  }
+  m.summarize();
+  return std::move(m.d);
+}
+
+MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus s, const Outcome& o,
+                              const std::string& now) {
+  if (!o.ok && o.action.kind != ActionKind::kPlan) {
+    s.last_error = o.error;
+    s.last_error_retriable = o.retriable;
+    // Say so at once, not only at the next reconcile.
+    const Condition* r = s.condition("Reconciling");
+    if (r && r->status == "True") {
+      set_condition(s.conditions, "Reconciling", "True", r->reason,
+                    "phase " + to_string(s.phase) + "; last error: " + o.error, spec.generation,
+                    now);
+    }
+    return s;
+  }
+  s.last_error.clear();
+  switch (o.action.kind) {
+    case ActionKind::kPlan:
+      if (o.ok && o.findings.empty()) {
+        s.plan_hash = o.plan_hash;
+        set_condition(s.conditions, "Planned", "True", "PlanAccepted", "plan " + o.plan_hash,
+                      spec.generation, now);
+      } else {
+        std::string msg = o.error;
+        for (const auto& f : o.findings) msg += (msg.empty() ? "" : "; ") + f;
+        set_condition(s.conditions, "Planned", "False", "PlanRejected", msg, spec.generation, now);
+      }
+      break;
+    case ActionKind::kExpandStep:
+      s.expand_done = std::max(s.expand_done, o.action.step + 1);
+      break;
+    case ActionKind::kContractStep:
+      s.contract_done = std::max(s.contract_done, o.action.step + 1);
+      break;
+    case ActionKind::kRollbackStep:
+      s.rollback_done = std::max(s.rollback_done, o.action.step + 1);
+      break;
+    case ActionKind::kSetFlags:
+      s.flag_mode = o.action.mode;
+      break;
+    case ActionKind::kBackfill:
+      s.backfill = o.backfill;
+      break;
+    case ActionKind::kVerify:
+      s.verified = o.verify_failures.empty();
+      s.verify_failure.clear();
+      for (const auto& f : o.verify_failures)
+        s.verify_failure += (s.verify_failure.empty() ? "" : "; ") + f;
+      break;
+  }
+  return s;
+}
+
+}  // namespace schemashift::migration

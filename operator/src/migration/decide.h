@@ -1,0 +1,84 @@
+// The phase machine: decide(spec, status, observations, now) -> Decision is a pure function.
+// It reads what the spec asks, what the status says has happened and what the executors and
+// gates observed, and returns the new status and the next actions (plan, run expand step N,
+// set the flag mode, run backfill batches, verify, contract step N, rollback step N), plus the
+// events to announce and when to look again. All I/O lives in the executors; what they did is
+// folded back into the status by apply_outcome(), also pure.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "migration/phase.h"
+#include "migration/spec.h"
+#include "migration/status.h"
+
+namespace schemashift::migration {
+
+// What the gates concluded this round (their providers come in the gates work).
+struct GateVerdicts {
+  bool throttle = false;  // lag gates: hold the backfill
+  std::string throttle_reason{};
+  bool abort = false;  // SLO gates: roll back (before Contracting), stall (during it)
+  std::string abort_reason{};
+};
+
+struct Observations {
+  std::optional<std::string>
+      database_error{};  // the database cannot be reached (no password in it)
+  std::optional<FlagMode> acknowledged_mode{};  // the barrier: every live instance runs this mode
+  std::string barrier_detail{};                 // e.g. "2 of 3 instances acknowledged"
+  GateVerdicts gates;
+};
+
+enum class ActionKind {
+  kPlan,
+  kExpandStep,
+  kSetFlags,
+  kBackfill,
+  kVerify,
+  kContractStep,
+  kRollbackStep
+};
+
+struct Action {
+  ActionKind kind;
+  int step = 0;                    // for the SQL steps
+  FlagMode mode = FlagMode::kOld;  // for kSetFlags
+  bool operator==(const Action&) const = default;
+};
+
+struct Event {
+  std::string type{};  // Normal, Warning
+  std::string reason{};
+  std::string note{};
+};
+
+struct Decision {
+  MigrationStatus status{};
+  std::vector<Action> actions{};
+  std::optional<std::chrono::milliseconds> requeue_after{};  // nullopt: wait for a change
+  std::vector<Event> events{};
+};
+
+Decision decide(const MigrationSpec& spec, const MigrationStatus& status, const Observations& obs,
+                const std::string& now);
+
+// What an executor reports after carrying out an action.
+struct Outcome {
+  Action action{};
+  bool ok = false;
+  bool retriable = true;  // for failures: worth trying again
+  std::string error{};
+  std::string plan_hash{};                     // kPlan
+  std::vector<std::string> findings{};         // kPlan: lint findings that refuse the plan
+  BackfillProgress backfill{};                 // kBackfill
+  std::vector<std::string> verify_failures{};  // kVerify: checks that found bad data
+};
+
+MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus status,
+                              const Outcome& outcome, const std::string& now);
+
+}  // namespace schemashift::migration

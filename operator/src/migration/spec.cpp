@@ -1,0 +1,253 @@
+#include "migration/spec.h"
+
+#include <openssl/evp.h>
+
+#include <regex>
+
+namespace schemashift::migration {
+
+namespace {
+
+using nlohmann::json;
+
+const std::regex kIdentifier("^[a-z_][a-z0-9_]{0,62}$");
+const std::regex kQualified("^[a-z_][a-z0-9_]{0,62}(\\.[a-z_][a-z0-9_]{0,62})?$");
+const std::regex kDuration("^([0-9]+)(ms|s|m)$");
+
+class Reader {
+ public:
+  explicit Reader(std::vector<FieldError>& errors) : errors_(errors) {}
+  void error(std::string field, std::string message) {
+    errors_.push_back({std::move(field), std::move(message)});
+  }
+
+  std::string str(const json& parent, const char* key, const std::string& path, bool required,
+                  const std::string& fallback = {}) {
+    auto it = parent.find(key);
+    if (it == parent.end() || it->is_null()) {
+      if (required) error(path, "is required");
+      return fallback;
+    }
+    if (!it->is_string()) {
+      error(path, "must be a string");
+      return fallback;
+    }
+    return it->get<std::string>();
+  }
+  bool boolean(const json& parent, const char* key, const std::string& path) {
+    auto it = parent.find(key);
+    if (it == parent.end() || it->is_null()) return false;
+    if (!it->is_boolean()) {
+      error(path, "must be true or false");
+      return false;
+    }
+    return it->get<bool>();
+  }
+  int integer(const json& parent, const char* key, const std::string& path, int fallback, int min,
+              int max) {
+    auto it = parent.find(key);
+    if (it == parent.end() || it->is_null()) return fallback;
+    if (!it->is_number_integer()) {
+      error(path, "must be a whole number");
+      return fallback;
+    }
+    auto v = it->get<long long>();
+    if (v < min || v > max) {
+      error(path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+      return fallback;
+    }
+    return static_cast<int>(v);
+  }
+  std::vector<std::string> sql_list(const json& parent, const char* key, const std::string& path) {
+    std::vector<std::string> out;
+    auto it = parent.find(key);
+    if (it == parent.end() || it->is_null()) return out;
+    if (!it->is_array()) {
+      error(path, "must be a list of SQL statements");
+      return out;
+    }
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const auto& s = (*it)[i];
+      const std::string p = path + "[" + std::to_string(i) + "]";
+      if (!s.is_string() ||
+          s.get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos) {
+        error(p, "must be a non-empty SQL statement");
+        continue;
+      }
+      out.push_back(s.get<std::string>());
+    }
+    return out;
+  }
+  std::chrono::milliseconds duration(const json& parent, const char* key, const std::string& path,
+                                     std::chrono::milliseconds fallback) {
+    std::string s = str(parent, key, path, false);
+    if (s.empty()) return fallback;
+    auto d = parse_duration(s);
+    if (!d) {
+      error(path, "must be a duration such as 100ms, 2s or 1m, not \"" + s + "\"");
+      return fallback;
+    }
+    return *d;
+  }
+
+ private:
+  std::vector<FieldError>& errors_;
+};
+
+bool annotation_true(const json& meta, const std::string& key) {
+  auto a = meta.find("annotations");
+  if (a == meta.end() || !a->is_object()) return false;
+  auto it = a->find(key);
+  return it != a->end() && it->is_string() && (*it == "true" || *it == "yes");
+}
+
+}  // namespace
+
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& s) {
+  std::smatch m;
+  if (!std::regex_match(s, m, kDuration)) return std::nullopt;
+  const long long n = std::stoll(m[1].str());
+  const std::string unit = m[2].str();
+  if (unit == "ms") return std::chrono::milliseconds(n);
+  if (unit == "s") return std::chrono::milliseconds(n * 1000);
+  return std::chrono::milliseconds(n * 60000);
+}
+
+Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
+  std::vector<FieldError> errors;
+  Reader r(errors);
+  MigrationSpec spec;
+  const json empty = json::object();
+  const json& meta =
+      object.contains("metadata") && object["metadata"].is_object() ? object["metadata"] : empty;
+  spec.generation = meta.value("generation", std::int64_t{0});
+  auto sit = object.find("spec");
+  if (sit == object.end() || !sit->is_object()) {
+    return fail(std::vector<FieldError>{{"spec", "is required"}});
+  }
+  const json& s = *sit;
+
+  // database
+  if (!s.contains("database") || !s["database"].is_object()) {
+    r.error("spec.database",
+            "is required: a secretRef naming the Secret with the connection string");
+  } else {
+    const json& db = s["database"];
+    if (!db.contains("secretRef") || !db["secretRef"].is_object()) {
+      r.error("spec.database.secretRef", "is required");
+    } else {
+      spec.database.name = r.str(db["secretRef"], "name", "spec.database.secretRef.name", true);
+      spec.database.key =
+          r.str(db["secretRef"], "key", "spec.database.secretRef.key", false, "dsn");
+    }
+    spec.lock_timeout =
+        r.duration(db, "lockTimeout", "spec.database.lockTimeout", spec.lock_timeout);
+    spec.statement_timeout = r.duration(db, "statementTimeout", "spec.database.statementTimeout",
+                                        spec.statement_timeout);
+  }
+
+  // targets
+  if (auto t = s.find("targets"); t != s.end() && !t->is_null()) {
+    if (!t->is_array()) {
+      r.error("spec.targets", "must be a list");
+    } else {
+      for (std::size_t i = 0; i < t->size(); ++i) {
+        const std::string p = "spec.targets[" + std::to_string(i) + "]";
+        const json& item = (*t)[i];
+        if (!item.is_object()) {
+          r.error(p, "must be an object with service, deployment and flagKey");
+          continue;
+        }
+        spec.targets.push_back({r.str(item, "service", p + ".service", true),
+                                r.str(item, "deployment", p + ".deployment", true),
+                                r.str(item, "flagKey", p + ".flagKey", true)});
+      }
+    }
+  }
+
+  auto section = [&](const char* key) -> const json& {
+    auto it = s.find(key);
+    return it != s.end() && it->is_object() ? *it : empty;
+  };
+  spec.expand_sql = r.sql_list(section("expand"), "sql", "spec.expand.sql");
+  spec.contract_sql = r.sql_list(section("contract"), "sql", "spec.contract.sql");
+  spec.rollback_sql = r.sql_list(section("rollback"), "sql", "spec.rollback.sql");
+  const std::string approval =
+      r.str(section("contract"), "approval", "spec.contract.approval", false, "Manual");
+  if (approval == "Auto") {
+    spec.approval = Approval::kAuto;
+  } else if (approval != "Manual") {
+    r.error("spec.contract.approval", "must be Manual or Auto, not \"" + approval + "\"");
+  }
+
+  if (s.contains("backfill") && !s["backfill"].is_null()) {
+    const json& b = section("backfill");
+    BackfillSpec bf;
+    bf.table = r.str(b, "table", "spec.backfill.table", true);
+    bf.key_column = r.str(b, "keyColumn", "spec.backfill.keyColumn", true);
+    bf.set = r.str(b, "set", "spec.backfill.set", true);
+    bf.pending_where = r.str(b, "pendingWhere", "spec.backfill.pendingWhere", false);
+    if (!bf.table.empty() && !std::regex_match(bf.table, kQualified)) {
+      r.error("spec.backfill.table",
+              "must be a lower-case SQL identifier, optionally schema-qualified");
+    }
+    if (!bf.key_column.empty() && !std::regex_match(bf.key_column, kIdentifier)) {
+      r.error("spec.backfill.keyColumn", "must be a lower-case SQL identifier");
+    }
+    bf.target_batch_duration = r.duration(
+        b, "targetBatchDuration", "spec.backfill.targetBatchDuration", bf.target_batch_duration);
+    bf.min_batch = r.integer(b, "minBatch", "spec.backfill.minBatch", bf.min_batch, 1, 1000000);
+    bf.max_batch = r.integer(b, "maxBatch", "spec.backfill.maxBatch", bf.max_batch, 1, 1000000);
+    if (bf.min_batch > bf.max_batch) r.error("spec.backfill.minBatch", "must not exceed maxBatch");
+    spec.backfill = bf;
+  }
+
+  if (auto c = section("verify").find("checks"); c != section("verify").end() && c->is_array()) {
+    for (std::size_t i = 0; i < c->size(); ++i) {
+      const std::string p = "spec.verify.checks[" + std::to_string(i) + "]";
+      const json& item = (*c)[i];
+      spec.checks.push_back({r.str(item, "name", p + ".name", true),
+                             r.str(item, "sql", p + ".sql", true),
+                             r.str(item, "expect", p + ".expect", false, "0")});
+    }
+  }
+
+  if (spec.expand_sql.empty() && !spec.backfill && spec.contract_sql.empty()) {
+    r.error("spec", "has nothing to do: give expand.sql, backfill or contract.sql");
+  }
+  if (!spec.expand_sql.empty() && spec.rollback_sql.empty()) {
+    r.error("spec.rollback.sql",
+            "is required when expand.sql is given: rollback must undo the expansion");
+  }
+  spec.paused =
+      r.boolean(s, "paused", "spec.paused") || annotation_true(meta, "schemashift.io/paused");
+  spec.approve =
+      r.boolean(s, "approve", "spec.approve") || annotation_true(meta, "schemashift.io/approve");
+  spec.abort = r.boolean(s, "abort", "spec.abort") || annotation_true(meta, "schemashift.io/abort");
+  if (!errors.empty()) return fail(std::move(errors));
+  return spec;
+}
+
+std::string plan_hash(const MigrationSpec& spec) {
+  json steps = {{"expand", spec.expand_sql},
+                {"contract", spec.contract_sql},
+                {"rollback", spec.rollback_sql}};
+  if (spec.backfill) {
+    steps["backfill"] = {spec.backfill->table, spec.backfill->key_column, spec.backfill->set,
+                         spec.backfill->pending_where};
+  }
+  for (const auto& c : spec.checks) steps["verify"].push_back({c.name, c.sql, c.expect});
+  const std::string text = steps.dump();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(text.data(), text.size(), digest, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < 8; ++i) {  // 16 hex digits are plenty to notice a change
+    out.push_back(hex[digest[i] >> 4]);
+    out.push_back(hex[digest[i] & 15]);
+  }
+  return out;
+}
+
+}  // namespace schemashift::migration

@@ -1,0 +1,70 @@
+// MigrationSpec: what a SchemaMigration asks for, read from the resource's JSON with every
+// problem reported by field path ("spec.backfill.keyColumn: must be a lower-case SQL
+// identifier"). The CRD's schema refuses most bad manifests at the API server; this is the
+// operator's own check, and the one the CLI uses without Kubernetes.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace schemashift::migration {
+
+struct FieldError {
+  std::string field;
+  std::string message;
+  std::string describe() const { return field + ": " + message; }
+};
+
+struct SecretRef {
+  std::string name;
+  std::string key = "dsn";
+};
+
+struct Target {
+  std::string service, deployment, flag_key;
+};
+
+struct BackfillSpec {
+  std::string table, key_column, set, pending_where;
+  std::chrono::milliseconds target_batch_duration{200};
+  int min_batch = 100;
+  int max_batch = 50000;
+};
+
+struct VerifyCheck {
+  std::string name, sql, expect;
+};
+
+enum class Approval { kManual, kAuto };
+
+struct MigrationSpec {
+  SecretRef database;
+  std::chrono::milliseconds lock_timeout{100};
+  std::chrono::milliseconds statement_timeout{30000};
+  std::vector<Target> targets;
+  std::vector<std::string> expand_sql, contract_sql, rollback_sql;
+  std::optional<BackfillSpec> backfill;
+  std::vector<VerifyCheck> checks;
+  Approval approval = Approval::kManual;
+  // Operator controls, from spec fields or annotations (schemashift.io/paused, /approve, /abort).
+  bool paused = false, approve = false, abort = false;
+  std::int64_t generation = 0;
+};
+
+// Reads a whole SchemaMigration object (metadata for generation and annotations, spec).
+Result<MigrationSpec, std::vector<FieldError>> parse_spec(const nlohmann::json& object);
+
+// "100ms", "2s", "1m" -> milliseconds; nullopt if malformed.
+std::optional<std::chrono::milliseconds> parse_duration(const std::string& s);
+
+// A stable hash of the steps (expand, backfill, verify, contract, rollback): a changed plan
+// after the migration started is noticed by comparing it with status.planHash.
+std::string plan_hash(const MigrationSpec& spec);
+
+}  // namespace schemashift::migration

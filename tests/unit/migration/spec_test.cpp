@@ -1,0 +1,106 @@
+#include "migration/spec.h"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using namespace schemashift::migration;
+using nlohmann::json;
+
+json manifest() {
+  return json::parse(R"json({
+    "apiVersion": "schemashift.io/v1alpha1", "kind": "SchemaMigration",
+    "metadata": {"name": "m", "namespace": "shop", "generation": 4},
+    "spec": {
+      "database": {"secretRef": {"name": "orders-db"}, "lockTimeout": "150ms"},
+      "targets": [{"service": "orders", "deployment": "orders-service", "flagKey": "orders.amount"}],
+      "expand": {"sql": ["ALTER TABLE orders ADD COLUMN IF NOT EXISTS amount numeric(12,2)"]},
+      "backfill": {"table": "orders", "keyColumn": "id", "set": "amount = amount_cents / 100.0",
+                   "targetBatchDuration": "250ms", "maxBatch": 20000},
+      "verify": {"checks": [{"name": "match", "sql": "SELECT count(*) FROM orders WHERE amount*100 <> amount_cents"}]},
+      "contract": {"sql": ["ALTER TABLE orders DROP COLUMN amount_cents"], "approval": "Auto"},
+      "rollback": {"sql": ["ALTER TABLE orders DROP COLUMN IF EXISTS amount"]}
+    }})json");
+}
+
+std::vector<std::string> errors_of(const json& m) {
+  auto r = parse_spec(m);
+  std::vector<std::string> out;
+  if (!r) {
+    for (const auto& e : r.error()) out.push_back(e.describe());
+  }
+  return out;
+}
+
+TEST(Spec, ReadsAWholeManifest) {
+  auto r = parse_spec(manifest());
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->generation, 4);
+  EXPECT_EQ(r->database.name, "orders-db");
+  EXPECT_EQ(r->database.key, "dsn");
+  EXPECT_EQ(r->lock_timeout, std::chrono::milliseconds(150));
+  ASSERT_TRUE(r->backfill);
+  EXPECT_EQ(r->backfill->target_batch_duration, std::chrono::milliseconds(250));
+  EXPECT_EQ(r->backfill->max_batch, 20000);
+  EXPECT_EQ(r->approval, Approval::kAuto);
+  EXPECT_EQ(r->checks[0].expect, "0");
+}
+
+TEST(Spec, EveryProblemIsReportedWithItsFieldPath) {
+  json m = manifest();
+  m["spec"]["database"].erase("secretRef");
+  m["spec"]["backfill"]["keyColumn"] = "Id; DROP TABLE x";
+  m["spec"]["backfill"]["targetBatchDuration"] = "fast";
+  m["spec"]["contract"]["approval"] = "Sometimes";
+  m["spec"]["expand"]["sql"][0] = "   ";
+  EXPECT_EQ(errors_of(m), (std::vector<std::string>{
+                              "spec.database.secretRef: is required",
+                              "spec.expand.sql[0]: must be a non-empty SQL statement",
+                              "spec.contract.approval: must be Manual or Auto, not \"Sometimes\"",
+                              "spec.backfill.keyColumn: must be a lower-case SQL identifier",
+                              "spec.backfill.targetBatchDuration: must be a duration such as "
+                              "100ms, 2s or 1m, not \"fast\"",
+                          }));
+}
+
+TEST(Spec, ExpandWithoutRollbackIsRefused) {
+  json m = manifest();
+  m["spec"].erase("rollback");
+  EXPECT_EQ(errors_of(m),
+            (std::vector<std::string>{"spec.rollback.sql: is required when expand.sql is given: "
+                                      "rollback must undo the expansion"}));
+}
+
+TEST(Spec, ControlsComeFromSpecFieldsOrAnnotations) {
+  json m = manifest();
+  m["metadata"]["annotations"] = {{"schemashift.io/approve", "true"},
+                                  {"schemashift.io/paused", "true"}};
+  m["spec"]["abort"] = true;
+  auto r = parse_spec(m);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r->approve);
+  EXPECT_TRUE(r->paused);
+  EXPECT_TRUE(r->abort);
+}
+
+TEST(Spec, ThePlanHashChangesWithTheStepsOnly) {
+  auto a = *parse_spec(manifest());
+  json m = manifest();
+  m["spec"]["paused"] = true;
+  m["metadata"]["generation"] = 9;
+  EXPECT_EQ(plan_hash(a), plan_hash(*parse_spec(m)));
+  m["spec"]["backfill"]["set"] = "amount = amount_cents / 100";
+  EXPECT_NE(plan_hash(a), plan_hash(*parse_spec(m)));
+  EXPECT_EQ(plan_hash(a).size(), 16u);
+}
+
+TEST(Spec, Durations) {
+  EXPECT_EQ(parse_duration("100ms"), std::chrono::milliseconds(100));
+  EXPECT_EQ(parse_duration("2s"), std::chrono::milliseconds(2000));
+  EXPECT_EQ(parse_duration("1m"), std::chrono::milliseconds(60000));
+  EXPECT_FALSE(parse_duration("1h"));
+  EXPECT_FALSE(parse_duration("-1s"));
+  EXPECT_FALSE(parse_duration(""));
+}
+
+}  // namespace
