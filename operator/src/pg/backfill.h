@@ -1,0 +1,69 @@
+// Backfiller: fills a new column (or table) from the old data in batches by primary-key range:
+// each batch is one transaction that checks the fence, updates the rows with keys in
+// (last, next], and records its checkpoint, so a crash at any point resumes from the last
+// committed batch with nothing missed and nothing redone. Only rows that existed when the
+// backfill began are in scope (keys up to the maximum at start), so it finishes under insert
+// load; rows written later are the dual-writing application's. Batch size follows BatchSizer.
+// Keys must be integers (smallint, int, bigint).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "migration/status.h"
+#include "pg/batch_sizer.h"
+
+namespace schemashift::pg {
+
+struct BackfillConfig {
+  std::string migration;
+  std::string table;          // "orders" or "shop.orders"
+  std::string key_column;     // "id"
+  std::string set;            // "amount = amount_cents / 100.0"
+  std::string pending_where;  // optional: only rows matching it are updated ("amount IS NULL")
+  std::chrono::milliseconds target_batch_duration{200};
+  int min_batch = 100;
+  int max_batch = 50000;
+  int initial_batch = 1000;
+  std::chrono::milliseconds lock_timeout{1000};
+  std::chrono::milliseconds statement_timeout{30000};
+};
+
+struct BatchResult {
+  std::int64_t rows = 0;  // rows updated by this batch
+  int batch_size = 0;     // keys covered
+  std::chrono::microseconds took{0};
+  bool complete = false;
+};
+
+class Backfiller {
+ public:
+  Backfiller(pqxx::connection& conn, BackfillConfig cfg, std::int64_t epoch);
+
+  // Reads the checkpoint, or creates one: the key range is fixed to the rows that exist now.
+  migration::BackfillProgress start();
+  // One batch in one transaction (fence check, update, checkpoint). Throws FencedOut when
+  // another runner took over, pqxx errors on database trouble (the batch is rolled back).
+  BatchResult run_batch();
+  // Batches until complete or `budget` has passed; returns the progress.
+  migration::BackfillProgress run_for(std::chrono::milliseconds budget);
+  const migration::BackfillProgress& progress() const { return progress_; }
+
+ private:
+  std::string quoted_table() const;
+  void save_checkpoint(pqxx::transaction_base& tx);
+
+  pqxx::connection& conn_;
+  BackfillConfig cfg_;
+  std::int64_t epoch_;
+  BatchSizer sizer_;
+  std::optional<std::int64_t> last_key_;  // keys <= last_key_ are done
+  std::int64_t upper_key_ = 0;            // the largest key when the backfill began
+  migration::BackfillProgress progress_;
+};
+
+}  // namespace schemashift::pg
