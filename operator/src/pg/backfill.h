@@ -20,11 +20,11 @@
 namespace schemashift::pg {
 
 struct BackfillConfig {
-  std::string migration;
-  std::string table;          // "orders" or "shop.orders"
-  std::string key_column;     // "id"
-  std::string set;            // "amount = amount_cents / 100.0"
-  std::string pending_where;  // optional: only rows matching it are updated ("amount IS NULL")
+  std::string migration{};
+  std::string table{};          // "orders" or "shop.orders"
+  std::string key_column{};     // "id"
+  std::string set{};            // "amount = amount_cents / 100.0"
+  std::string pending_where{};  // optional: only rows matching it are updated ("amount IS NULL")
   std::chrono::milliseconds target_batch_duration{200};
   int min_batch = 100;
   int max_batch = 50000;

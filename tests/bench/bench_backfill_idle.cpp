@@ -1,0 +1,119 @@
+// B1 (benchmarks.md): idle backfill rate divided by a single-statement UPDATE of the same
+// table with the same transform, both measured in this run on fresh copies of a narrow table
+// (interleaved, 5 trials, median with min-max); and WAL written per row by each.
+#include <chrono>
+#include <cstdio>
+
+#include <pqxx/pqxx>
+
+#include "bench_report.h"
+#include "pg/backfill.h"
+#include "pg/fence.h"
+#include "support/stack_env.h"
+
+namespace {
+
+using namespace schemashift;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kRows = 1000000;
+constexpr int kTrials = 5;
+
+void make_table(pqxx::connection& c, const std::string& t) {
+  pqxx::work tx(c);
+  tx.exec0("DROP TABLE IF EXISTS " + t);
+  tx.exec0("CREATE TABLE " + t + " (id bigint PRIMARY KEY, a int NOT NULL, b int)");
+  tx.exec0("INSERT INTO " + t + " SELECT g, g FROM generate_series(1, " + std::to_string(kRows) +
+           ") g");
+  tx.commit();
+  pqxx::nontransaction nt(c);  // VACUUM cannot run inside a transaction
+  nt.exec0("VACUUM ANALYZE " + t);
+}
+
+std::int64_t wal_lsn(pqxx::connection& c) {
+  pqxx::nontransaction tx(c);
+  return tx.exec("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")[0][0]
+      .as<std::int64_t>();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string dsn = testing::stack_var("PG_ORDERS_DSN");
+  pqxx::connection c(dsn);
+  pg::ensure_state_schema(c);
+  std::vector<double> single, batched, ratio, wal_single, wal_batched;
+  for (int t = 0; t < kTrials; ++t) {
+    // Baseline: one UPDATE statement.
+    make_table(c, "b1_single");
+    const auto w0 = wal_lsn(c);
+    const auto t0 = Clock::now();
+    {
+      pqxx::work tx(c);
+      tx.exec0("UPDATE b1_single SET b = a");
+      tx.commit();
+    }
+    const double s = std::chrono::duration<double>(Clock::now() - t0).count();
+    wal_single.push_back(static_cast<double>(wal_lsn(c) - w0) / kRows);
+    single.push_back(kRows / s);
+
+    // Contender: the operator's backfill, same table shape and transform.
+    make_table(c, "b1_backfill");
+    pqxx::connection fence_conn(dsn);
+    auto fence = pg::Fence::acquire(fence_conn, "bench/b1");
+    if (!fence) {
+      std::fprintf(stderr, "%s\n", fence.error().c_str());
+      return 1;
+    }
+    pg::Backfiller bf(
+        c, {.migration = "bench/b1", .table = "b1_backfill", .key_column = "id", .set = "b = a"},
+        fence->epoch());
+    {
+      pqxx::work tx(c);
+      tx.exec0("UPDATE schemashift.migrations SET checkpoint = '{}' WHERE name = 'bench/b1'");
+      tx.commit();
+    }
+    bf.start();
+    const auto w1 = wal_lsn(c);
+    const auto t1 = Clock::now();
+    while (!bf.run_batch().complete) {
+    }
+    const double b = std::chrono::duration<double>(Clock::now() - t1).count();
+    wal_batched.push_back(static_cast<double>(wal_lsn(c) - w1) / kRows);
+    batched.push_back(kRows / b);
+    ratio.push_back(batched.back() / single.back());
+    std::printf(
+        "trial %d: single UPDATE %.0f rows/s, backfill %.0f rows/s (final batch %d), ratio %.2f\n",
+        t + 1, single.back(), batched.back(), bf.progress().batch_size, ratio.back());
+  }
+  {
+    pqxx::work tx(c);
+    tx.exec0("DROP TABLE IF EXISTS b1_single");
+    tx.exec0("DROP TABLE IF EXISTS b1_backfill");
+    tx.exec0("DELETE FROM schemashift.migrations WHERE name = 'bench/b1'");
+    tx.commit();
+  }
+  const auto r = bench::Stat::of(ratio);
+  const auto ws = bench::Stat::of(wal_single), wb = bench::Stat::of(wal_batched);
+  std::printf(
+      "B1 backfill / single UPDATE: median %.2f (min %.2f, max %.2f) over %d trials on %d rows; "
+      "target >= 0.85\n",
+      r.median, r.min, r.max, kTrials, kRows);
+  std::printf("B1 WAL per row: backfill %.0f B, single UPDATE %.0f B, ratio %.2f; target <= 1.1\n",
+              wb.median, ws.median, wb.median / ws.median);
+  nlohmann::json report = {{"id", "B1"},
+                           {"name", "idle backfill"},
+                           {"rows", kRows},
+                           {"trials", kTrials},
+                           {"single_update_rows_per_s", bench::Stat::of(single).json()},
+                           {"backfill_rows_per_s", bench::Stat::of(batched).json()},
+                           {"ratio", r.json()},
+                           {"ratio_target_min", 0.85},
+                           {"wal_bytes_per_row_single", ws.json()},
+                           {"wal_bytes_per_row_backfill", wb.json()},
+                           {"wal_ratio", wb.median / ws.median},
+                           {"wal_ratio_target_max", 1.1},
+                           {"meets_targets", r.median >= 0.85 && wb.median / ws.median <= 1.1}};
+  bench::write_report(bench::out_dir(argc, argv), "B1", report);
+  return 0;
+}
