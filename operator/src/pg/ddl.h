@@ -1,0 +1,54 @@
+// Applying one DDL statement safely (expand, contract, rollback). It runs under a short
+// lock_timeout, so it never waits in the lock queue behind a long reader while every writer
+// queues behind it; when the lock is not granted it retries with jittered exponential backoff
+// until the budget is spent. CONCURRENTLY statements run outside any transaction (the fence is
+// checked just before); a failed CREATE INDEX CONCURRENTLY leaves an invalid index, which is
+// dropped before the retry. Other statements run in a transaction that checks the fence.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "common/result.h"
+
+namespace schemashift::pg {
+
+struct DdlConfig {
+  std::string migration{};
+  std::int64_t epoch = 0;
+  std::chrono::milliseconds lock_timeout{100};
+  std::chrono::milliseconds statement_timeout{30000};
+  std::chrono::milliseconds budget{60000};  // all attempts together
+  std::chrono::milliseconds base_backoff{50};
+  std::chrono::milliseconds max_backoff{2000};
+};
+
+struct DdlReport {
+  int attempts = 0;
+  std::chrono::milliseconds took{0};
+  std::vector<std::string> blockers;  // sessions that held the lock on failed attempts
+};
+
+struct DdlError {
+  std::string message;
+  std::string sqlstate;
+  bool retriable = false;  // worth another reconcile (lock never granted, deadlock, connection)
+  DdlReport report;
+};
+
+// True for statements that must run outside a transaction block.
+bool is_concurrently(const std::string& sql);
+
+// Applies `sql`; see the header comment.
+Result<DdlReport, DdlError> apply_ddl(pqxx::connection& conn, const std::string& sql,
+                                      const DdlConfig& cfg);
+
+// Transactions older than `min_age` that hold a lock on `table`: what a DDL would wait for.
+std::vector<std::string> long_transactions_on(pqxx::connection& conn, const std::string& table,
+                                              std::chrono::seconds min_age);
+
+}  // namespace schemashift::pg
