@@ -28,7 +28,7 @@ std::int64_t set_flag(pqxx::connection& conn, const std::string& key, const std:
       key, value);
   const auto gen = r[0][0].as<std::int64_t>();
   tx.exec("SELECT pg_notify('" + std::string(kChannel) + "', " +
-           tx.quote(key + ":" + std::to_string(gen)) + ")");
+          tx.quote(key + ":" + std::to_string(gen)) + ")");
   tx.commit();
   return gen;
 }
