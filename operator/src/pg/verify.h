@@ -1,0 +1,43 @@
+// Verification of data, not just schema, before readers switch: rows still pending (the
+// backfill's pendingWhere), custom checks (a query returning one value, compared with the
+// expected one), and chunked checksums that compare an old and a new representation of every
+// row by key range (so a mismatch names the range), hashing NULL and '' differently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "migration/spec.h"
+
+namespace schemashift::pg {
+
+struct ChecksumSpec {
+  std::string table;       // "orders"
+  std::string key_column;  // "id"
+  std::string old_expr;    // the old representation, e.g. "amount_cents"
+  std::string new_expr;    // the new one mapped back, e.g. "(amount * 100)::int"
+  int chunk_rows = 50000;
+};
+
+struct VerifyReport {
+  std::vector<std::string> failures;  // empty: the data is right
+  std::int64_t rows_checked = 0;
+  std::chrono::milliseconds took{0};
+};
+
+// Rows of `table` still matching `pending_where`.
+std::int64_t pending_rows(pqxx::connection& conn, const std::string& table,
+                          const std::string& pending_where);
+
+// Runs each check; a check fails when its single value differs from `expect`.
+VerifyReport run_checks(pqxx::connection& conn, const std::vector<migration::VerifyCheck>& checks);
+
+// Compares md5 aggregates of old_expr and new_expr chunk by chunk; a failure names the chunk's
+// key range and how many rows in it differ. NULL hashes as a marker distinct from any text.
+VerifyReport compare_checksums(pqxx::connection& conn, const ChecksumSpec& spec);
+
+}  // namespace schemashift::pg
