@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "controller/reconciler.h"
 #include "kube/cluster_config.h"
 #include "runtime/flags.h"
 #include "runtime/manager.h"
@@ -105,12 +106,10 @@ int main(int argc, char** argv) {
                    obj["metadata"].erase("managedFields");
                    return std::move(obj);
                  }});
-  // The SchemaMigration phase machine plugs in here (issue 4); until then the operator
-  // only observes the migrations it is given.
-  manager.set_reconciler([](const std::string& key) -> runtime::ReconcileOutcome {
-    spdlog::debug("observed SchemaMigration {}", key);
-    return runtime::ReconcileResult{};
-  });
+  runtime::EventRecorder events(client, "schemashift.io/operator", identity());
+  controller::Reconciler reconciler(client, events);
+  manager.set_reconciler(
+      [&reconciler](const std::string& key) { return reconciler.reconcile(key); });
 
   std::thread signal_thread([&] {
     int sig = 0;

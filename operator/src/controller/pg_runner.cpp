@@ -1,0 +1,205 @@
+#include "controller/pg_runner.h"
+
+#include "flags/flag_store.h"
+#include "pg/ddl.h"
+#include "pg/dsn.h"
+#include "pg/lint.h"
+#include "pg/verify.h"
+
+namespace schemashift::controller {
+
+using migration::Action;
+using migration::ActionKind;
+using migration::Outcome;
+
+namespace {
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+}  // namespace
+
+Result<std::unique_ptr<PgRunner>, std::string> PgRunner::connect(const std::string& migration,
+                                                                 const std::string& dsn) {
+  try {
+    auto work = std::make_unique<pqxx::connection>(dsn);
+    auto fence_conn = std::make_unique<pqxx::connection>(dsn);
+    auto fence = pg::Fence::acquire(*fence_conn, migration);
+    if (!fence) return fail(fence.error());
+    flags::ensure_flag_schema(*work);
+    return std::unique_ptr<PgRunner>(
+        new PgRunner(migration, dsn, std::move(work), std::move(fence_conn), std::move(*fence)));
+  } catch (const std::exception& e) {
+    return fail(pg::scrub(trimmed(e.what()), dsn) + " (" + pg::redact_dsn(dsn) + ")");
+  }
+}
+
+PgRunner::PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx::connection> work,
+                   std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence)
+    : migration_(std::move(migration)),
+      dsn_(std::move(dsn)),
+      work_(std::move(work)),
+      fence_conn_(std::move(fence_conn)),
+      fence_(std::move(fence)) {}
+
+bool PgRunner::healthy() const { return work_->is_open() && fence_conn_->is_open(); }
+
+Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
+                      const migration::MigrationStatus&) {
+  try {
+    switch (a.kind) {
+      case ActionKind::kPlan:
+        return plan(spec);
+      case ActionKind::kExpandStep:
+        return ddl(spec.expand_sql.at(static_cast<std::size_t>(a.step)), spec);
+      case ActionKind::kContractStep:
+        return ddl(spec.contract_sql.at(static_cast<std::size_t>(a.step)), spec);
+      case ActionKind::kRollbackStep:
+        return ddl(spec.rollback_sql.at(static_cast<std::size_t>(a.step)), spec);
+      case ActionKind::kSetFlags:
+        for (const auto& t : spec.targets)
+          flags::set_flag(*work_, t.flag_key, migration::to_string(a.mode));
+        return {a, true};
+      case ActionKind::kBackfill:
+        return backfill(spec);
+      case ActionKind::kVerify:
+        return verify(spec);
+    }
+  } catch (const pg::FencedOut& e) {
+    return {a, false, true, e.what()};
+  } catch (const pqxx::broken_connection& e) {
+    return {a, false, true, "database connection lost: " + pg::scrub(trimmed(e.what()), dsn_)};
+  } catch (const pqxx::sql_error& e) {
+    const std::string state = e.sqlstate();
+    // Lock, deadlock, serialisation and cancellation errors pass; others need a person.
+    const bool retriable = state == "55P03" || state == "40P01" || state == "40001" ||
+                           state == "57014" || state.rfind("08", 0) == 0 ||
+                           state.rfind("53", 0) == 0;
+    return {a, false, retriable, pg::scrub(trimmed(e.what()), dsn_)};
+  } catch (const std::exception& e) {
+    return {a, false, true, pg::scrub(trimmed(e.what()), dsn_)};
+  }
+  return {a, false, false, "unknown action"};
+}
+
+Outcome PgRunner::ddl(const std::string& sql, const migration::MigrationSpec& spec) {
+  Outcome o{{}, true};
+  auto r = pg::apply_ddl(*work_, sql,
+                         {.migration = migration_,
+                          .epoch = fence_.epoch(),
+                          .lock_timeout = spec.lock_timeout,
+                          .statement_timeout = spec.statement_timeout});
+  if (!r) {
+    o.ok = false;
+    o.retriable = r.error().retriable;
+    o.error = pg::scrub(r.error().message, dsn_);
+  }
+  return o;
+}
+
+Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
+  Outcome o{{ActionKind::kPlan}, true};
+  pg::TableSizes sizes;
+  std::vector<std::string> tables;
+  for (const auto* list : {&spec.expand_sql, &spec.contract_sql}) {
+    for (const auto& sql : *list) {
+      for (auto& t : pg::tables_in(sql)) tables.push_back(t);
+    }
+  }
+  pqxx::nontransaction nt(*work_);
+  for (const auto& t : tables) {
+    auto r = nt.exec_params(
+        "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass($1)", t);
+    if (!r.empty()) sizes[t] = r[0][0].as<std::int64_t>();
+  }
+  if (spec.backfill) {
+    auto r = nt.exec_params("SELECT to_regclass($1) IS NOT NULL", spec.backfill->table);
+    // The table may only appear in expand (a new table): then it must be created there.
+    bool created_in_expand = false;
+    for (const auto& sql : spec.expand_sql) {
+      for (const auto& t : pg::tables_in(sql)) created_in_expand |= t == spec.backfill->table;
+    }
+    if (!r[0][0].as<bool>() && !created_in_expand) {
+      o.findings.push_back("spec.backfill.table: table \"" + spec.backfill->table +
+                           "\" does not exist");
+    }
+  }
+  for (auto [section, list] : {std::pair{pg::Section::kExpand, &spec.expand_sql},
+                               std::pair{pg::Section::kContract, &spec.contract_sql},
+                               std::pair{pg::Section::kRollback, &spec.rollback_sql}}) {
+    for (const auto& f : pg::lint(section, *list, sizes)) {
+      if (f.error) o.findings.push_back(f.describe());
+    }
+  }
+  o.plan_hash = migration::plan_hash(spec);
+  o.ok = o.findings.empty();
+  o.retriable = false;
+  return o;
+}
+
+Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
+  if (!backfiller_) {
+    const auto& b = *spec.backfill;
+    backfiller_ = std::make_unique<pg::Backfiller>(
+        *work_,
+        pg::BackfillConfig{
+            .migration = migration_,
+            .table = b.table,
+            .key_column = b.key_column,
+            .set = b.set,
+            .pending_where = b.pending_where,
+            .target_batch_duration = b.target_batch_duration,
+            .min_batch = b.min_batch,
+            .max_batch = b.max_batch,
+            .initial_batch = std::min(1000, b.max_batch),
+            .lock_timeout = std::max(spec.lock_timeout, std::chrono::milliseconds(1000)),
+            .statement_timeout = spec.statement_timeout},
+        fence_.epoch());
+    backfiller_->start();
+  }
+  Outcome o{{ActionKind::kBackfill}, true};
+  // A slice of batches per reconcile, so gates, pause and abort are looked at between slices.
+  o.backfill = backfiller_->run_for(std::chrono::milliseconds(1000));
+  return o;
+}
+
+Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
+  Outcome o{{ActionKind::kVerify}, true};
+  if (spec.backfill && !spec.backfill->pending_where.empty()) {
+    const auto pending =
+        pg::pending_rows(*work_, spec.backfill->table, spec.backfill->pending_where);
+    if (pending > 0) {
+      o.verify_failures.push_back(std::to_string(pending) + " rows still match pendingWhere (" +
+                                  spec.backfill->pending_where + ")");
+    }
+  }
+  for (auto& f : pg::run_checks(*work_, spec.checks).failures)
+    o.verify_failures.push_back(pg::scrub(f, dsn_));
+  return o;
+}
+
+std::optional<migration::FlagMode> PgRunner::acknowledged(const migration::MigrationSpec& spec,
+                                                          const migration::MigrationStatus& status,
+                                                          int ready_replicas, std::string* detail) {
+  if (!status.flag_mode || spec.targets.empty()) return std::nullopt;
+  const std::string value = migration::to_string(*status.flag_mode);
+  bool all = true;
+  std::string text;
+  for (const auto& t : spec.targets) {
+    std::int64_t generation;
+    {
+      pqxx::nontransaction nt(*work_);
+      auto g =
+          nt.exec_params("SELECT generation FROM schemashift.flags WHERE key = $1", t.flag_key);
+      if (g.empty()) return std::nullopt;
+      generation = g[0][0].as<std::int64_t>();
+    }
+    auto b = flags::barrier(*work_, t.flag_key, generation, value, {t.service}, ready_replicas);
+    all = all && b.held;
+    text += (text.empty() ? "" : "; ") + t.service + ": " + b.describe();
+  }
+  if (detail) *detail = text;
+  return all ? status.flag_mode : std::nullopt;
+}
+
+}  // namespace schemashift::controller

@@ -1,0 +1,50 @@
+// PgRunner: carries out one migration's actions against its PostgreSQL database (plan, DDL
+// steps, flags, backfill, verify) and observes the flag barrier. It keeps its connections and
+// the migration's fence across reconciles; dropping it closes them and releases the fence.
+// Every error it reports is scrubbed of the connection string's password.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "common/result.h"
+#include "migration/decide.h"
+#include "pg/backfill.h"
+#include "pg/fence.h"
+
+namespace schemashift::controller {
+
+class PgRunner {
+ public:
+  // Connects (work and fence connections) and takes the fence; fails with a password-free message.
+  static Result<std::unique_ptr<PgRunner>, std::string> connect(const std::string& migration,
+                                                                const std::string& dsn);
+
+  migration::Outcome run(const migration::Action& action, const migration::MigrationSpec& spec,
+                         const migration::MigrationStatus& status);
+  // The mode every live instance of every target acknowledged (nullopt: barrier not held).
+  std::optional<migration::FlagMode> acknowledged(const migration::MigrationSpec& spec,
+                                                  const migration::MigrationStatus& status,
+                                                  int ready_replicas, std::string* detail);
+  bool healthy() const;
+  const std::string& dsn() const { return dsn_; }
+  std::int64_t epoch() const { return fence_.epoch(); }
+
+ private:
+  PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx::connection> work,
+           std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence);
+  migration::Outcome plan(const migration::MigrationSpec& spec);
+  migration::Outcome backfill(const migration::MigrationSpec& spec);
+  migration::Outcome verify(const migration::MigrationSpec& spec);
+  migration::Outcome ddl(const std::string& sql, const migration::MigrationSpec& spec);
+
+  std::string migration_, dsn_;
+  std::unique_ptr<pqxx::connection> work_, fence_conn_;
+  pg::Fence fence_;
+  std::unique_ptr<pg::Backfiller> backfiller_;
+};
+
+}  // namespace schemashift::controller

@@ -1,0 +1,214 @@
+#include "controller/reconciler.h"
+
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+#include "migration/decide.h"
+#include "migration/spec.h"
+#include "pg/dsn.h"
+
+namespace schemashift::controller {
+
+using kube::Json;
+
+namespace {
+
+std::string b64decode(const std::string& in) {
+  static const std::string chars =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  int val = 0, bits = -8;
+  for (unsigned char c : in) {
+    auto p = chars.find(static_cast<char>(c));
+    if (p == std::string::npos) continue;
+    val = (val << 6) + static_cast<int>(p);
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<char>((val >> bits) & 0xFF));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+// A migration that cannot start: its status says why, for people and for kstatus.
+Json stalled_status(const Json& current, std::int64_t generation, const std::string& reason,
+                    const std::string& msg) {
+  migration::MigrationStatus st =
+      migration::MigrationStatus::from_json(current.value("status", Json::object()));
+  st.observed_generation = generation;
+  const std::string now = rfc3339_now();
+  migration::set_condition(st.conditions, "Ready", "False", reason, msg, generation, now);
+  migration::set_condition(st.conditions, "Reconciling", "False", reason, "", generation, now);
+  migration::set_condition(st.conditions, "Stalled", "True", reason, msg, generation, now);
+  return st.to_json();
+}
+
+}  // namespace
+
+std::string rfc3339_now() {
+  std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+Reconciler::Reconciler(kube::Client client, runtime::EventRecorder& events)
+    : client_(std::move(client)), events_(events) {}
+
+void Reconciler::drop_runner(const std::string& key) {
+  std::lock_guard lock(mu_);
+  runners_.erase(key);
+}
+
+std::shared_ptr<PgRunner> Reconciler::runner_for(const std::string& key, const std::string& dsn,
+                                                 std::string* error) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = runners_.find(key);
+    if (it != runners_.end() && it->second->dsn() == dsn && it->second->healthy())
+      return it->second;
+  }
+  auto r = PgRunner::connect(key, dsn);
+  if (!r) {
+    *error = r.error();
+    return nullptr;
+  }
+  std::shared_ptr<PgRunner> runner = std::move(*r);
+  std::lock_guard lock(mu_);
+  runners_[key] = runner;
+  return runner;
+}
+
+int Reconciler::ready_replicas(const std::string& ns, const migration::MigrationSpec& spec,
+                               std::string* error) {
+  int ready = 0;
+  for (const auto& t : spec.targets) {
+    auto d = client_.get(kube::resources::kDeployment, ns, t.deployment);
+    if (!d) {
+      *error = "target Deployment " + ns + "/" + t.deployment + ": " + d.error().describe();
+      return -1;
+    }
+    ready += (*d)["status"].value("readyReplicas", 0);
+  }
+  return ready;
+}
+
+runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
+  const auto slash = key.find('/');
+  const std::string ns = key.substr(0, slash), name = key.substr(slash + 1);
+  const auto& rt = kube::resources::kSchemaMigration;
+  auto got = client_.get(rt, ns, name);
+  if (!got) {
+    if (got.error().not_found()) {
+      drop_runner(key);
+      return runtime::ReconcileResult{};
+    }
+    return fail(got.error().describe());
+  }
+  Json obj = std::move(*got);
+  const auto& meta = obj["metadata"];
+  const std::int64_t generation = meta.value("generation", std::int64_t{0});
+  Json finalizers = meta.value("finalizers", Json::array());
+  const bool has_finalizer =
+      std::find(finalizers.begin(), finalizers.end(), kFinalizer) != finalizers.end();
+
+  if (meta.contains("deletionTimestamp")) {
+    // Stop cleanly: close the connections (releasing the fence), then let the object go.
+    drop_runner(key);
+    if (has_finalizer) {
+      Json rest = Json::array();
+      for (const auto& f : finalizers) {
+        if (f != kFinalizer) rest.push_back(f);
+      }
+      auto r = client_.merge_patch(
+          rt, ns, name,
+          {{"metadata", {{"finalizers", rest}, {"resourceVersion", meta["resourceVersion"]}}}});
+      if (!r && !r.error().not_found()) return fail(r.error().describe());
+    }
+    return runtime::ReconcileResult{};
+  }
+  if (!has_finalizer) {
+    finalizers.push_back(kFinalizer);
+    auto r = client_.merge_patch(rt, ns, name, {{"metadata", {{"finalizers", finalizers}}}});
+    if (!r) return fail(r.error().describe());
+  }
+
+  auto write_status = [&](const Json& status) -> kube::Result<Json> {
+    return client_.modify_status(rt, ns, name, [&](Json& o) {
+      if (o.value("status", Json()) == status) return false;
+      o["status"] = status;
+      return true;
+    });
+  };
+
+  auto spec = migration::parse_spec(obj);
+  if (!spec) {
+    std::string msg;
+    for (const auto& e : spec.error()) msg += (msg.empty() ? "" : "; ") + e.describe();
+    (void)write_status(stalled_status(obj, generation, "InvalidSpec", msg));
+    return runtime::ReconcileResult{};  // a spec change brings it back
+  }
+
+  // The connection string, from the Secret; never echoed.
+  migration::Observations obs;
+  std::string dsn;
+  auto secret = client_.get(kube::resources::kSecret, ns, spec->database.name);
+  if (!secret) {
+    obs.database_error =
+        "Secret " + ns + "/" + spec->database.name + ": " + secret.error().describe();
+  } else if (!(*secret)["data"].contains(spec->database.key)) {
+    obs.database_error =
+        "Secret " + ns + "/" + spec->database.name + " has no key \"" + spec->database.key + "\"";
+  } else {
+    dsn = b64decode((*secret)["data"][spec->database.key].get<std::string>());
+  }
+  migration::MigrationStatus status =
+      migration::MigrationStatus::from_json(obj.value("status", Json::object()));
+  std::shared_ptr<PgRunner> runner;
+  if (!obs.database_error) {
+    std::string error;
+    runner = runner_for(key, dsn, &error);
+    if (!runner) obs.database_error = error;
+  }
+  if (runner && status.flag_mode && !spec->targets.empty()) {
+    std::string error;
+    const int ready = ready_replicas(ns, *spec, &error);
+    if (ready >= 0)
+      obs.acknowledged_mode = runner->acknowledged(*spec, status, ready, &obs.barrier_detail);
+    if (!error.empty()) obs.barrier_detail = error;
+  }
+
+  const std::string now = rfc3339_now();
+  migration::Decision d = migration::decide(*spec, status, obs, now);
+  migration::MigrationStatus next = d.status;
+  bool failed = false;
+  for (const auto& action : d.actions) {
+    migration::Outcome o = runner->run(action, *spec, next);
+    o.action = action;
+    next = migration::apply_outcome(*spec, next, o, now);
+    if (!o.ok) {
+      spdlog::warn("{}: action failed: {}", key, o.error);
+      failed = true;
+      break;
+    }
+  }
+  auto w = write_status(next.to_json());
+  if (!w) return fail("writing status: " + w.error().describe());
+  const auto ref = runtime::ObjectRef::of(obj);
+  for (const auto& e : d.events) {
+    if (auto r = events_.record(ref, e.type, e.reason, "Reconcile", e.note); !r) {
+      spdlog::debug("{}: event not recorded: {}", key, r.error().describe());
+    }
+  }
+  if (failed && next.last_error_retriable) return fail(next.last_error);
+  if (obs.database_error) return fail(*obs.database_error);
+  runtime::ReconcileResult result;
+  if (d.requeue_after) result.requeue_after = *d.requeue_after;
+  return result;
+}
+
+}  // namespace schemashift::controller

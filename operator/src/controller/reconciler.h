@@ -1,0 +1,42 @@
+// Reconciler: one SchemaMigration's reconcile. Reads the object and its database Secret,
+// keeps a finalizer (so deleting a running migration closes its connections and releases its
+// fence), observes the database and the flag barrier, asks decide() what to do, has the
+// PgRunner do it, folds the outcomes into the status, writes the status and records events.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "controller/pg_runner.h"
+#include "kube/client.h"
+#include "runtime/event_recorder.h"
+#include "runtime/manager.h"
+
+namespace schemashift::controller {
+
+inline constexpr const char* kFinalizer = "schemashift.io/finalizer";
+
+class Reconciler {
+ public:
+  Reconciler(kube::Client client, runtime::EventRecorder& events);
+  runtime::ReconcileOutcome reconcile(const std::string& key);
+
+ private:
+  std::shared_ptr<PgRunner> runner_for(const std::string& key, const std::string& dsn,
+                                       std::string* error);
+  void drop_runner(const std::string& key);
+  int ready_replicas(const std::string& ns, const migration::MigrationSpec& spec,
+                     std::string* error);
+
+  kube::Client client_;
+  runtime::EventRecorder& events_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<PgRunner>> runners_;
+};
+
+// RFC 3339 UTC, seconds precision (metav1.Time).
+std::string rfc3339_now();
+
+}  // namespace schemashift::controller

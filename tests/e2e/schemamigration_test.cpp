@@ -1,0 +1,210 @@
+// SchemaMigration end to end, as a user drives it: kubectl apply of a migration against the
+// real operator binary, kubectl wait for Ready, kubectl get smig; an abort annotation during
+// the backfill rolls back; invalid manifests are refused by the API server with field paths;
+// a database that cannot be reached is named in the status without its password.
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <pqxx/pqxx>
+
+#include "support/process.h"
+#include "support/stack_env.h"
+#include "support/subprocess.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using schemashift::testing::run_command;
+using schemashift::testing::shell_quote;
+using schemashift::testing::stack_var;
+using schemashift::testing::Subprocess;
+using schemashift::testing::unique_suffix;
+
+std::string kubectl(const std::string& args) {
+  return stack_var("KUBECTL_BIN") + " --kubeconfig " + stack_var("KUBECONFIG") + " " + args;
+}
+
+std::string write_temp(const std::string& text) {
+  const std::string path = "/tmp/schemashift-e2e-" + unique_suffix() + ".yaml";
+  std::ofstream(path) << text;
+  return path;
+}
+
+std::string scalar(pqxx::connection& c, const std::string& sql) {
+  pqxx::nontransaction tx(c);
+  auto r = tx.exec(sql);
+  return r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
+}
+
+class SchemaMigrationE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ns_ = "e2e-" + unique_suffix();
+    table_ = "e2e_orders_" + unique_suffix();
+    auto crd = run_command(kubectl("apply -f " + std::string(SCHEMASHIFT_SOURCE_DIR) +
+                                   "/crds/schemashift.io_schemamigrations.yaml"));
+    ASSERT_EQ(crd.exit_code, 0) << crd.output;
+    ASSERT_EQ(run_command(kubectl("create namespace " + ns_)).exit_code, 0);
+    auto secret =
+        run_command(kubectl("-n " + ns_ + " create secret generic orders-db --from-literal=dsn=" +
+                            shell_quote(stack_var("PG_ORDERS_DSN"))));
+    ASSERT_EQ(secret.exit_code, 0) << secret.output;
+    operator_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator", "--kubeconfig",
+        stack_var("KUBECONFIG"), "--namespace", ns_, "--metrics-bind-address", "0",
+        "--health-probe-bind-address", "0"});
+  }
+  void TearDown() override {
+    operator_->signal(SIGTERM);
+    operator_->wait();
+    (void)run_command(kubectl("delete namespace " + ns_ + " --wait=false"));
+    pqxx::work tx(db_);
+    tx.exec0("DROP TABLE IF EXISTS " + table_);
+    tx.commit();
+  }
+  void make_orders(int rows) {
+    pqxx::work tx(db_);
+    tx.exec0("CREATE TABLE " + table_ + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
+    tx.exec0("INSERT INTO " + table_ + " (amount_cents) SELECT g FROM generate_series(1, " +
+             std::to_string(rows) + ") g");
+    tx.exec("ANALYZE " + table_);
+    tx.commit();
+  }
+  std::string manifest(const std::string& name, int max_batch, const std::string& extra_spec = "") {
+    return "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n  name: " +
+           name + "\n  namespace: " + ns_ +
+           "\nspec:\n  database:\n    secretRef: {name: orders-db}\n"
+           "  expand:\n    sql: [\"ALTER TABLE " +
+           table_ +
+           " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]\n"
+           "  backfill:\n    table: " +
+           table_ +
+           "\n    keyColumn: id\n    set: amount = amount_cents / 100.0\n"
+           "    pendingWhere: amount IS NULL\n    targetBatchDuration: 50ms\n    minBatch: 10\n    "
+           "maxBatch: " +
+           std::to_string(max_batch) +
+           "\n  verify:\n    checks:\n    - name: amounts-match\n      sql: SELECT count(*) FROM " +
+           table_ +
+           " WHERE amount * 100 IS DISTINCT FROM amount_cents\n      expect: \"0\"\n"
+           "  contract:\n    sql: [\"ALTER TABLE " +
+           table_ +
+           " DROP COLUMN amount_cents\"]\n    approval: Auto\n"
+           "  rollback:\n    sql: [\"ALTER TABLE " +
+           table_ + " DROP COLUMN IF EXISTS amount\"]\n" + extra_spec;
+  }
+  std::string phase(const std::string& name) {
+    return run_command(
+               kubectl("-n " + ns_ + " get smig " + name + " -o jsonpath='{.status.phase}'"))
+        .output;
+  }
+
+  pqxx::connection db_{stack_var("PG_ORDERS_DSN")};
+  std::string ns_, table_;
+  std::unique_ptr<Subprocess> operator_;
+};
+
+TEST_F(SchemaMigrationE2E, ApplyReachesCompletedAndTheDataIsRight) {
+  make_orders(200000);
+  auto apply = run_command(kubectl("apply -f " + write_temp(manifest("add-amount", 50000))));
+  ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  auto wait = run_command(
+      kubectl("-n " + ns_ + " wait --for=condition=Ready smig/add-amount --timeout=120s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("add-amount")
+                               << "\noperator:\n"
+                               << operator_->output();
+  EXPECT_EQ(phase("add-amount"), "Completed");
+  auto get = run_command(kubectl("-n " + ns_ + " get smig"));
+  EXPECT_NE(get.output.find("PHASE"), std::string::npos) << get.output;
+  EXPECT_NE(get.output.find("PROGRESS"), std::string::npos) << get.output;
+  EXPECT_NE(get.output.find("Completed"), std::string::npos) << get.output;
+  EXPECT_NE(get.output.find("100%"), std::string::npos) << get.output;
+
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
+                            table_ + "' AND column_name = 'amount_cents'"),
+            "0")
+      << "contract dropped the old column";
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM " + table_ + " WHERE amount IS NULL"), "0");
+  EXPECT_EQ(scalar(db_, "SELECT sum(amount) FROM " + table_), "200001000.00")
+      << "sum of 1..200000 / 100";
+  auto events = run_command(
+      kubectl("-n " + ns_ + " get events.events.k8s.io -o jsonpath='{.items[*].reason}'"));
+  for (const char* reason :
+       {"PlanAccepted", "Expanded", "BackfillComplete", "Verified", "Completed"}) {
+    EXPECT_NE(events.output.find(reason), std::string::npos) << reason << ": " << events.output;
+  }
+}
+
+TEST_F(SchemaMigrationE2E, AbortDuringBackfillRollsBackAndKeepsTheOldData) {
+  make_orders(300000);
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manifest("slow", 200)))).exit_code, 0);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && phase("slow") != "Backfilling")
+    std::this_thread::sleep_for(100ms);
+  ASSERT_EQ(phase("slow"), "Backfilling") << operator_->output();
+  auto annotate =
+      run_command(kubectl("-n " + ns_ + " annotate smig/slow schemashift.io/abort=true"));
+  ASSERT_EQ(annotate.exit_code, 0) << annotate.output;
+  auto wait = run_command(kubectl(
+      "-n " + ns_ + " wait --for=jsonpath='{.status.phase}'=RolledBack smig/slow --timeout=60s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("slow");
+  auto stalled = run_command(
+      kubectl("-n " + ns_ +
+              " get smig slow -o jsonpath='{.status.conditions[?(@.type==\"Stalled\")].message}'"));
+  EXPECT_NE(stalled.output.find("Aborted"), std::string::npos) << stalled.output;
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
+                            table_ + "' AND column_name = 'amount'"),
+            "0")
+      << "the new column is gone";
+  EXPECT_EQ(scalar(db_, "SELECT sum(amount_cents::bigint) FROM " + table_), "45000150000")
+      << "old data intact";
+}
+
+TEST_F(SchemaMigrationE2E, InvalidManifestsAreRefusedWithFieldPaths) {
+  const std::string bad_identifier =
+      "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata: {name: bad, "
+      "namespace: " +
+      ns_ +
+      "}\nspec:\n  database: {secretRef: {name: orders-db}}\n  backfill: {table: orders, "
+      "keyColumn: \"Id; DROP TABLE x\", set: \"a = b\"}\n";
+  auto r1 = run_command(kubectl("apply -f " + write_temp(bad_identifier)));
+  EXPECT_NE(r1.exit_code, 0);
+  EXPECT_NE(r1.output.find("spec.backfill.keyColumn"), std::string::npos) << r1.output;
+  const std::string no_database =
+      "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata: {name: bad2, "
+      "namespace: " +
+      ns_ + "}\nspec:\n  expand: {sql: [\"SELECT 1\"]}\n";
+  auto r2 = run_command(kubectl("apply -f " + write_temp(no_database)));
+  EXPECT_NE(r2.exit_code, 0);
+  EXPECT_NE(r2.output.find("spec.database: Required value"), std::string::npos) << r2.output;
+}
+
+TEST_F(SchemaMigrationE2E, AnUnreachableDatabaseIsNamedWithoutItsPassword) {
+  const std::string dsn = "postgresql://app:n0t-a-real-pw@127.0.0.1:1/orders";
+  ASSERT_EQ(run_command(kubectl("-n " + ns_ + " create secret generic down-db --from-literal=dsn=" +
+                                shell_quote(dsn)))
+                .exit_code,
+            0);
+  make_orders(10);
+  std::string m = manifest("down", 1000);
+  m.replace(m.find("name: orders-db"), std::string("name: orders-db").size(), "name: down-db");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(m))).exit_code, 0);
+  std::string message;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline &&
+         message.find("127.0.0.1") == std::string::npos) {
+    message =
+        run_command(kubectl("-n " + ns_ +
+                            " get smig down -o "
+                            "jsonpath='{.status.conditions[?(@.type==\"Reconciling\")].message}'"))
+            .output;
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_NE(message.find("database unreachable"), std::string::npos) << message;
+  EXPECT_NE(message.find("postgresql://app:***@127.0.0.1:1/orders"), std::string::npos) << message;
+  EXPECT_EQ(message.find("n0t-a-real-pw"), std::string::npos) << "the password leaked: " << message;
+  EXPECT_EQ(operator_->output().find("n0t-a-real-pw"), std::string::npos)
+      << "the password leaked into the log";
+}
+
+}  // namespace
