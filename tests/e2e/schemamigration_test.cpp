@@ -3,6 +3,7 @@
 // the backfill rolls back; invalid manifests are refused by the API server with field paths;
 // a database that cannot be reached is named in the status without its password.
 #include <fstream>
+#include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -56,6 +57,8 @@ class SchemaMigrationE2E : public ::testing::Test {
         "--health-probe-bind-address", "0"});
   }
   void TearDown() override {
+    // Delete the migrations while the operator runs, so it lets go of them (finalizer).
+    (void)run_command(kubectl("-n " + ns_ + " delete smig --all --timeout=30s"));
     operator_->signal(SIGTERM);
     operator_->wait();
     (void)run_command(kubectl("delete namespace " + ns_ + " --wait=false"));
@@ -105,11 +108,11 @@ class SchemaMigrationE2E : public ::testing::Test {
 };
 
 TEST_F(SchemaMigrationE2E, ApplyReachesCompletedAndTheDataIsRight) {
-  make_orders(200000);
+  make_orders(1000000);
   auto apply = run_command(kubectl("apply -f " + write_temp(manifest("add-amount", 50000))));
   ASSERT_EQ(apply.exit_code, 0) << apply.output;
   auto wait = run_command(
-      kubectl("-n " + ns_ + " wait --for=condition=Ready smig/add-amount --timeout=120s"));
+      kubectl("-n " + ns_ + " wait --for=condition=Ready smig/add-amount --timeout=300s"));
   ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("add-amount")
                                << "\noperator:\n"
                                << operator_->output();
@@ -125,8 +128,8 @@ TEST_F(SchemaMigrationE2E, ApplyReachesCompletedAndTheDataIsRight) {
             "0")
       << "contract dropped the old column";
   EXPECT_EQ(scalar(db_, "SELECT count(*) FROM " + table_ + " WHERE amount IS NULL"), "0");
-  EXPECT_EQ(scalar(db_, "SELECT sum(amount) FROM " + table_), "200001000.00")
-      << "sum of 1..200000 / 100";
+  EXPECT_EQ(scalar(db_, "SELECT sum(amount) FROM " + table_), "5000005000.00")
+      << "sum of 1..1000000 / 100";
   auto events = run_command(
       kubectl("-n " + ns_ + " get events.events.k8s.io -o jsonpath='{.items[*].reason}'"));
   for (const char* reason :
@@ -158,6 +161,50 @@ TEST_F(SchemaMigrationE2E, AbortDuringBackfillRollsBackAndKeepsTheOldData) {
       << "the new column is gone";
   EXPECT_EQ(scalar(db_, "SELECT sum(amount_cents::bigint) FROM " + table_), "45000150000")
       << "old data intact";
+}
+
+TEST_F(SchemaMigrationE2E, SigkillAtTenPointsDuringBackfillLosesAndRepeatsNothing) {
+  make_orders(1000000);
+  {
+    pqxx::work tx(db_);
+    tx.exec0("ALTER TABLE " + table_ + " ADD COLUMN touched int NOT NULL DEFAULT 0");
+    tx.commit();
+  }
+  std::string m = manifest("crashy", 2000);
+  m.replace(m.find("set: amount = amount_cents / 100.0"),
+            std::string("set: amount = amount_cents / 100.0").size(),
+            "set: \"amount = amount_cents / 100.0, touched = touched + 1\"");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(m))).exit_code, 0);
+  std::mt19937 rng{std::random_device{}()};
+  int kills = 0;
+  for (int i = 0; i < 10; ++i) {
+    const auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (std::chrono::steady_clock::now() < deadline && phase("crashy") != "Backfilling" &&
+           phase("crashy") != "Completed") {
+      std::this_thread::sleep_for(20ms);
+    }
+    if (phase("crashy") != "Backfilling") break;
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::uniform_int_distribution<int>(50, 600)(rng)));
+    operator_->signal(SIGKILL);
+    operator_->wait();
+    ++kills;
+    operator_ = std::make_unique<Subprocess>(std::vector<std::string>{
+        std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator", "--kubeconfig",
+        stack_var("KUBECONFIG"), "--namespace", ns_, "--metrics-bind-address", "0",
+        "--health-probe-bind-address", "0"});
+  }
+  auto wait =
+      run_command(kubectl("-n " + ns_ + " wait --for=condition=Ready smig/crashy --timeout=300s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("crashy") << "\n"
+                               << operator_->output();
+  std::printf("SIGKILLed the operator %d times during the backfill\n", kills);
+  EXPECT_GE(kills, 5) << "the backfill must have been interrupted many times";
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM " + table_ + " WHERE touched = 0"), "0")
+      << "rows missed";
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM " + table_ + " WHERE touched > 1"), "0")
+      << "rows redone";
+  EXPECT_EQ(scalar(db_, "SELECT sum(amount) FROM " + table_), "5000005000.00");
 }
 
 TEST_F(SchemaMigrationE2E, InvalidManifestsAreRefusedWithFieldPaths) {

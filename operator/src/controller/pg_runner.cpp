@@ -25,12 +25,13 @@ Result<std::unique_ptr<PgRunner>, std::string> PgRunner::connect(const std::stri
     auto work = std::make_unique<pqxx::connection>(dsn);
     auto fence_conn = std::make_unique<pqxx::connection>(dsn);
     auto fence = pg::Fence::acquire(*fence_conn, migration);
-    if (!fence) return fail(fence.error());
+    if (!fence) return fail("another operator is running it: " + fence.error());
     flags::ensure_flag_schema(*work);
     return std::unique_ptr<PgRunner>(
         new PgRunner(migration, dsn, std::move(work), std::move(fence_conn), std::move(*fence)));
   } catch (const std::exception& e) {
-    return fail(pg::scrub(trimmed(e.what()), dsn) + " (" + pg::redact_dsn(dsn) + ")");
+    return fail("database unreachable: " + pg::scrub(trimmed(e.what()), dsn) + " (" +
+                pg::redact_dsn(dsn) + ")");
   }
 }
 

@@ -265,7 +265,7 @@ Decision decide(const MigrationSpec& spec, const MigrationStatus& status, const 
     if (spec.paused && !rolling_back) {
       m.d.requeue_after = std::nullopt;  // a spec change resumes it
     } else if (obs.database_error) {
-      s.last_error = "database unreachable: " + *obs.database_error;
+      s.last_error = *obs.database_error;
       s.last_error_retriable = true;
       m.d.requeue_after = kDatabaseRetry;
     } else {
