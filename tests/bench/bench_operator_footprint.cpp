@@ -65,9 +65,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   kube::Client client(*kube::HttpsTransport::create(*cfg));
-  auto crd = testing::run_command(stack_var("KUBECTL_BIN") + " --kubeconfig " +
-                                  stack_var("KUBECONFIG") + " apply -f " + SCHEMASHIFT_SOURCE_DIR +
-                                  "/crds/schemashift.io_schemamigrations.yaml");
+  auto crd =
+      testing::run_command(stack_var("KUBECTL_BIN") + " --kubeconfig " + stack_var("KUBECONFIG") +
+                           " apply -f " + SCHEMASHIFT_SOURCE_DIR + "/crds/");
   if (crd.exit_code != 0) {
     std::fprintf(stderr, "cannot install the CRD: %s\n", crd.output.c_str());
     return 1;

@@ -43,8 +43,7 @@ class SchemaMigrationE2E : public ::testing::Test {
   void SetUp() override {
     ns_ = "e2e-" + unique_suffix();
     table_ = "e2e_orders_" + unique_suffix();
-    auto crd = run_command(kubectl("apply -f " + std::string(SCHEMASHIFT_SOURCE_DIR) +
-                                   "/crds/schemashift.io_schemamigrations.yaml"));
+    auto crd = run_command(kubectl("apply -f " + std::string(SCHEMASHIFT_SOURCE_DIR) + "/crds/"));
     ASSERT_EQ(crd.exit_code, 0) << crd.output;
     ASSERT_EQ(run_command(kubectl("create namespace " + ns_)).exit_code, 0);
     auto secret =
@@ -224,6 +223,55 @@ TEST_F(SchemaMigrationE2E, InvalidManifestsAreRefusedWithFieldPaths) {
   auto r2 = run_command(kubectl("apply -f " + write_temp(no_database)));
   EXPECT_NE(r2.exit_code, 0);
   EXPECT_NE(r2.output.find("spec.database: Required value"), std::string::npos) << r2.output;
+}
+
+TEST_F(SchemaMigrationE2E, CrossFieldRulesAndStepsFrozenAfterStartAreEnforcedByTheApiServer) {
+  const std::string head =
+      "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata: {name: frozen, "
+      "namespace: " +
+      ns_ + "}\nspec:\n  database: {secretRef: {name: orders-db}}\n";
+  auto no_rollback = run_command(kubectl(
+      "apply -f " + write_temp(head + "  expand: {sql: [\"ALTER TABLE t ADD COLUMN c int\"]}\n")));
+  EXPECT_NE(no_rollback.exit_code, 0);
+  EXPECT_NE(no_rollback.output.find("spec.rollback.sql is required when spec.expand.sql is given"),
+            std::string::npos)
+      << no_rollback.output;
+  const std::string steps =
+      "  expand: {sql: [\"ALTER TABLE t ADD COLUMN c int\"]}\n"
+      "  rollback: {sql: [\"ALTER TABLE t DROP COLUMN IF EXISTS c\"]}\n";
+  auto bad_batch = run_command(kubectl(
+      "apply -f " +
+      write_temp(
+          head + steps +
+          "  backfill: {table: t, keyColumn: id, set: \"c = 1\", minBatch: 500, maxBatch: 10}\n")));
+  EXPECT_NE(bad_batch.exit_code, 0);
+  EXPECT_NE(bad_batch.output.find("spec.backfill.minBatch"), std::string::npos) << bad_batch.output;
+
+  // Started (the operator is not watching this one: it has no table; set the phase directly).
+  operator_->signal(SIGTERM);
+  operator_->wait();
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(head + steps))).exit_code, 0);
+  auto patched = run_command(kubectl("-n " + ns_ +
+                                     " patch smig frozen --subresource=status --type=merge -p "
+                                     "'{\"status\":{\"phase\":\"Backfilling\"}}'"));
+  ASSERT_EQ(patched.exit_code, 0) << patched.output;
+  std::string changed = head + steps;
+  changed.replace(changed.find("ADD COLUMN c int"), std::string("ADD COLUMN c int").size(),
+                  "ADD COLUMN c bigint");
+  auto refused = run_command(kubectl("apply -f " + write_temp(changed)));
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("cannot change once the migration has started (phase Backfilling)"),
+            std::string::npos)
+      << refused.output;
+  auto paused =
+      run_command(kubectl("-n " + ns_ + " annotate smig frozen schemashift.io/paused=true"));
+  EXPECT_EQ(paused.exit_code, 0) << "controls stay changeable: " << paused.output;
+  (void)run_command(kubectl(
+      "-n " + ns_ + " patch smig frozen --type=merge -p '{\"metadata\":{\"finalizers\":null}}'"));
+  operator_ = std::make_unique<Subprocess>(
+      std::vector<std::string>{std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator",
+                               "--kubeconfig", stack_var("KUBECONFIG"), "--namespace", ns_,
+                               "--metrics-bind-address", "0", "--health-probe-bind-address", "0"});
 }
 
 TEST_F(SchemaMigrationE2E, AnUnreachableDatabaseIsNamedWithoutItsPassword) {

@@ -37,8 +37,7 @@ bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds tim
 
 void install_crd() {
   auto r = run_command(stack_var("KUBECTL_BIN") + " --kubeconfig " + stack_var("KUBECONFIG") +
-                       " apply -f " + SCHEMASHIFT_SOURCE_DIR +
-                       "/crds/schemashift.io_schemamigrations.yaml");
+                       " apply -f " + SCHEMASHIFT_SOURCE_DIR + "/crds/");
   ASSERT_EQ(r.exit_code, 0) << r.output;
 }
 
