@@ -206,6 +206,35 @@ TEST_F(SchemaMigrationE2E, SigkillAtTenPointsDuringBackfillLosesAndRepeatsNothin
   EXPECT_EQ(scalar(db_, "SELECT sum(amount) FROM " + table_), "5000005000.00");
 }
 
+TEST_F(SchemaMigrationE2E, TwoOperatorsWithoutLeaderElectionNeverBothWrite) {
+  make_orders(300000);
+  {
+    pqxx::work tx(db_);
+    tx.exec0("ALTER TABLE " + table_ + " ADD COLUMN touched int NOT NULL DEFAULT 0");
+    tx.commit();
+  }
+  Subprocess second({std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator", "--kubeconfig",
+                     stack_var("KUBECONFIG"), "--namespace", ns_, "--metrics-bind-address", "0",
+                     "--health-probe-bind-address", "0"});
+  std::string m = manifest("twice", 2000);
+  m.replace(m.find("set: amount = amount_cents / 100.0"),
+            std::string("set: amount = amount_cents / 100.0").size(),
+            "set: \"amount = amount_cents / 100.0, touched = touched + 1\"");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(m))).exit_code, 0);
+  auto wait =
+      run_command(kubectl("-n " + ns_ + " wait --for=condition=Ready smig/twice --timeout=300s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("twice");
+  EXPECT_EQ(scalar(db_, "SELECT min(touched) || '/' || max(touched) FROM " + table_), "1/1")
+      << "every row updated exactly once, whichever operator ran it";
+  const std::string outputs = operator_->output() + second.output();
+  EXPECT_NE(outputs.find("another operator is running it: migration " + ns_ +
+                         "/twice is being run by backend pid"),
+            std::string::npos)
+      << "the operator without the fence must say why it does not run the migration";
+  second.signal(SIGTERM);
+  second.wait();
+}
+
 TEST_F(SchemaMigrationE2E, InvalidManifestsAreRefusedWithFieldPaths) {
   const std::string bad_identifier =
       "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata: {name: bad, "
