@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "bench_report.h"
+#include "bench_tables.h"
 #include "pg/backfill.h"
 #include "pg/fence.h"
 #include "support/stack_env.h"
@@ -18,17 +19,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr int kRows = 1000000;
 constexpr int kTrials = 5;
-
-void make_table(pqxx::connection& c, const std::string& t) {
-  pqxx::work tx(c);
-  tx.exec0("DROP TABLE IF EXISTS " + t);
-  tx.exec0("CREATE TABLE " + t + " (id bigint PRIMARY KEY, a int NOT NULL, b int)");
-  tx.exec0("INSERT INTO " + t + " SELECT g, g FROM generate_series(1, " + std::to_string(kRows) +
-           ") g");
-  tx.commit();
-  pqxx::nontransaction nt(c);  // VACUUM cannot run inside a transaction
-  nt.exec0("VACUUM ANALYZE " + t);
-}
 
 std::int64_t wal_lsn(pqxx::connection& c) {
   pqxx::nontransaction tx(c);
@@ -45,7 +35,7 @@ int main(int argc, char** argv) {
   std::vector<double> single, batched, ratio, wal_single, wal_batched;
   for (int t = 0; t < kTrials; ++t) {
     // Baseline: one UPDATE statement.
-    make_table(c, "b1_single");
+    bench::make_narrow_table(c, "b1_single", kRows);
     const auto w0 = wal_lsn(c);
     const auto t0 = Clock::now();
     {
@@ -58,7 +48,7 @@ int main(int argc, char** argv) {
     single.push_back(kRows / s);
 
     // Contender: the operator's backfill, same table shape and transform.
-    make_table(c, "b1_backfill");
+    bench::make_narrow_table(c, "b1_backfill", kRows);
     pqxx::connection fence_conn(dsn);
     auto fence = pg::Fence::acquire(fence_conn, "bench/b1");
     if (!fence) {

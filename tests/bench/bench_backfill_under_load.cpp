@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 
 #include "bench_report.h"
+#include "bench_tables.h"
 #include "pg/backfill.h"
 #include "pg/fence.h"
 #include "support/stack_env.h"
@@ -70,19 +71,6 @@ double pct(const std::vector<double>& v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * v.size()))];
 }
 
-void make_table(pqxx::connection& c, const std::string& t) {
-  {
-    pqxx::work tx(c);
-    tx.exec0("DROP TABLE IF EXISTS " + t);
-    tx.exec0("CREATE TABLE " + t + " (id bigint PRIMARY KEY, a int NOT NULL, b int)");
-    tx.exec0("INSERT INTO " + t + " SELECT g, g FROM generate_series(1, " + std::to_string(kRows) +
-             ") g");
-    tx.commit();
-  }
-  pqxx::nontransaction nt(c);
-  nt.exec0("VACUUM ANALYZE " + t);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,9 +80,9 @@ int main(int argc, char** argv) {
   std::vector<double> p99_ratio, p999_ratio, max_during, rate_ratio, base_p99, bf_p99;
   int errors = 0;
   for (int t = 0; t < 5; ++t) {
-    make_table(c, "b2");
+    bench::make_narrow_table(c, "b2", kRows);
     // Idle single-statement rate on a fresh copy (B1's baseline), for the rate ratio.
-    make_table(c, "b2_single");
+    bench::make_narrow_table(c, "b2_single", kRows);
     const auto s0 = Clock::now();
     {
       pqxx::work tx(c);

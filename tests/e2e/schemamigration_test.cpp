@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "support/helpers.h"
 #include "support/process.h"
 #include "support/stack_env.h"
 #include "support/subprocess.h"
@@ -17,6 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using schemashift::testing::run_command;
+using schemashift::testing::scalar;
 using schemashift::testing::shell_quote;
 using schemashift::testing::stack_var;
 using schemashift::testing::Subprocess;
@@ -30,12 +32,6 @@ std::string write_temp(const std::string& text) {
   const std::string path = "/tmp/schemashift-e2e-" + unique_suffix() + ".yaml";
   std::ofstream(path) << text;
   return path;
-}
-
-std::string scalar(pqxx::connection& c, const std::string& sql) {
-  pqxx::nontransaction tx(c);
-  auto r = tx.exec(sql);
-  return r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
 }
 
 class SchemaMigrationE2E : public ::testing::Test {

@@ -11,20 +11,16 @@
 
 #include "pg/backfill.h"
 #include "pg/fence.h"
+#include "support/helpers.h"
 #include "support/stack_env.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace schemashift::pg;
+using schemashift::testing::scalar;
 using schemashift::testing::stack_var;
 using schemashift::testing::unique_suffix;
-
-std::string scalar(pqxx::connection& c, const std::string& sql) {
-  pqxx::nontransaction tx(c);
-  auto r = tx.exec(sql);
-  return r[0][0].is_null() ? "NULL" : r[0][0].as<std::string>();
-}
 
 class BackfillTest : public ::testing::Test {
  protected:

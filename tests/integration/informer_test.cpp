@@ -14,6 +14,7 @@
 #include "kube/client.h"
 #include "kube/cluster_config.h"
 #include "runtime/informer.h"
+#include "support/helpers.h"
 #include "support/process.h"
 #include "support/stack_env.h"
 #include "support/tcp_proxy.h"
@@ -25,18 +26,11 @@ using namespace schemashift::kube;
 using schemashift::runtime::Informer;
 using schemashift::runtime::InformerHandlers;
 using schemashift::runtime::InformerOptions;
+using schemashift::testing::admin_client;
+using schemashift::testing::eventually;
 using schemashift::testing::run_command;
 using schemashift::testing::stack_var;
 using schemashift::testing::unique_suffix;
-
-Client admin_client(const std::string& server_override = {}) {
-  auto cfg = load_kubeconfig(stack_var("KUBECONFIG"));
-  if (!cfg) throw std::runtime_error(cfg.error().describe());
-  if (!server_override.empty()) cfg->server = server_override;
-  auto t = HttpsTransport::create(*cfg);
-  if (!t) throw std::runtime_error(t.error().describe());
-  return Client(*t);
-}
 
 Json config_map(const std::string& ns, const std::string& name, const std::string& value) {
   return {{"apiVersion", "v1"},
@@ -86,15 +80,6 @@ class Running {
   Informer& inf_;
   std::thread thread_;
 };
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
 
 class InformerTest : public ::testing::Test {
  protected:

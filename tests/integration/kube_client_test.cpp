@@ -8,24 +8,20 @@
 
 #include "kube/client.h"
 #include "kube/cluster_config.h"
+#include "support/helpers.h"
 #include "support/stack_env.h"
 
 namespace {
 
 using namespace std::chrono_literals;
 using namespace schemashift::kube;
+using schemashift::testing::admin_client;
 using schemashift::testing::stack_var;
 using schemashift::testing::unique_suffix;
 
 const ResourceType kCrd{"apiextensions.k8s.io", "v1", "customresourcedefinitions",
                         "CustomResourceDefinition", false};
 const ResourceType kWidget{"test.schemashift.io", "v1", "widgets", "Widget", true};
-
-Client admin() {
-  auto cfg = load_kubeconfig(stack_var("KUBECONFIG"));
-  if (!cfg) throw std::runtime_error(cfg.error().describe());
-  return Client(*HttpsTransport::create(*cfg));
-}
 
 // A namespaced test kind with a status subresource.
 void ensure_widget_crd(Client& c) {
@@ -63,7 +59,7 @@ class KubeClientTest : public ::testing::Test {
             {"metadata", {{"name", name}, {"namespace", ns_}}},
             {"spec", {{"size", size}}}};
   }
-  Client c_ = admin();
+  Client c_ = admin_client();
   std::string ns_;
 };
 
@@ -109,7 +105,7 @@ TEST_F(KubeClientTest, StatusWritesGoThroughTheSubresourceAndConflictsAreRetried
   // On the first attempt another writer slips in between our read and our write: 409, then
   // modify_status re-reads (now seeing the other writer) and succeeds.
   int attempts = 0;
-  Client other = admin();
+  Client other = admin_client();
   auto r = c_.modify_status(kWidget, ns_, "w", [&](Json& w) {
     ++attempts;
     if (attempts == 1) {

@@ -13,6 +13,7 @@
 #include "kube/cluster_config.h"
 #include "runtime/event_recorder.h"
 #include "runtime/manager.h"
+#include "support/helpers.h"
 #include "support/stack_env.h"
 
 namespace {
@@ -20,23 +21,10 @@ namespace {
 using namespace std::chrono_literals;
 using namespace schemashift::kube;
 using namespace schemashift::runtime;
+using schemashift::testing::admin_client;
+using schemashift::testing::eventually;
 using schemashift::testing::stack_var;
 using schemashift::testing::unique_suffix;
-
-Client admin() {
-  auto cfg = load_kubeconfig(stack_var("KUBECONFIG"));
-  if (!cfg) throw std::runtime_error(cfg.error().describe());
-  return Client(*HttpsTransport::create(*cfg));
-}
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
 
 class ManagerTest : public ::testing::Test {
  protected:
@@ -52,17 +40,17 @@ class ManagerTest : public ::testing::Test {
             {"kind", "ConfigMap"},
             {"metadata", {{"name", name}, {"namespace", ns_}}}};
   }
-  Client c_ = admin();
+  Client c_ = admin_client();
   std::string ns_;
 };
 
 TEST_F(ManagerTest, ReconcilesEveryObjectRetriesFailuresAndServesProbesAndMetrics) {
   for (const char* n : {"a", "b", "flaky"})
     ASSERT_TRUE(c_.create(resources::kConfigMap, ns_, cm(n)));
-  Manager mgr(admin(), {.controller_name = "test",
-                        .workers = 2,
-                        .metrics_addr = "127.0.0.1:0",
-                        .probe_addr = "127.0.0.1:0"});
+  Manager mgr(admin_client(), {.controller_name = "test",
+                               .workers = 2,
+                               .metrics_addr = "127.0.0.1:0",
+                               .probe_addr = "127.0.0.1:0"});
   mgr.watch(resources::kConfigMap, {.ns = ns_});
   std::mutex mu;
   std::multiset<std::string> reconciled;
@@ -125,7 +113,7 @@ TEST_F(ManagerTest, ReconcilesEveryObjectRetriesFailuresAndServesProbesAndMetric
 TEST_F(ManagerTest, EventsAreRecordedAndRepeatsFolded) {
   auto obj = c_.create(resources::kConfigMap, ns_, cm("subject"));
   ASSERT_TRUE(obj);
-  EventRecorder rec(admin(), "schemashift.io/operator", "test-instance");
+  EventRecorder rec(admin_client(), "schemashift.io/operator", "test-instance");
   const auto ref = ObjectRef::of(*obj);
   for (int i = 0; i < 5; ++i) {
     auto r = rec.record(ref, "Warning", "GateFailed", "Evaluate", "replica lag 12s above 5s");

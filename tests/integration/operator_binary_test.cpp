@@ -9,6 +9,7 @@
 
 #include "kube/client.h"
 #include "kube/cluster_config.h"
+#include "support/helpers.h"
 #include "support/process.h"
 #include "support/stack_env.h"
 #include "support/subprocess.h"
@@ -18,6 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace schemashift::kube;
+using schemashift::testing::eventually;
 using schemashift::testing::free_port;
 using schemashift::testing::run_command;
 using schemashift::testing::stack_var;
@@ -25,15 +27,6 @@ using schemashift::testing::Subprocess;
 using schemashift::testing::unique_suffix;
 
 const std::string kBinary = std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator";
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return cond();
-}
 
 void install_crd() {
   auto r = run_command(stack_var("KUBECTL_BIN") + " --kubeconfig " + stack_var("KUBECONFIG") +

@@ -8,19 +8,15 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "support/helpers.h"
 #include "support/stack_env.h"
 
 namespace {
 
+using schemashift::testing::scalar;
 using schemashift::testing::stack_var;
 using schemashift::testing::unique_suffix;
 using Clock = std::chrono::steady_clock;
-
-std::string scalar(pqxx::connection& c, const std::string& sql) {
-  pqxx::nontransaction tx(c);
-  auto r = tx.exec(sql);
-  return r[0][0].is_null() ? std::string("NULL") : r[0][0].as<std::string>();
-}
 
 // Polls `sql` on `c` until it returns `want`, for up to `timeout`.
 bool eventually_equals(pqxx::connection& c, const std::string& sql, const std::string& want,

@@ -1,0 +1,35 @@
+#include "support/helpers.h"
+
+#include <stdexcept>
+#include <thread>
+
+#include "kube/cluster_config.h"
+#include "support/stack_env.h"
+
+namespace schemashift::testing {
+
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return cond();
+}
+
+kube::Client admin_client(const std::string& server) {
+  auto cfg = kube::load_kubeconfig(stack_var("KUBECONFIG"));
+  if (!cfg) throw std::runtime_error(cfg.error().describe());
+  if (!server.empty()) cfg->server = server;
+  auto t = kube::HttpsTransport::create(*cfg);
+  if (!t) throw std::runtime_error(t.error().describe());
+  return kube::Client(*t);
+}
+
+std::string scalar(pqxx::connection& c, const std::string& sql) {
+  pqxx::nontransaction tx(c);
+  auto r = tx.exec(sql);
+  return r[0][0].is_null() ? std::string("NULL") : r[0][0].as<std::string>();
+}
+
+}  // namespace schemashift::testing

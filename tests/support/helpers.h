@@ -1,0 +1,25 @@
+// Small helpers the integration tests share: waiting for a condition, an admin client for
+// the stack's API server, and reading one value from PostgreSQL.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "kube/client.h"
+
+namespace schemashift::testing {
+
+// Polls `cond` every 20 ms until it holds or `timeout` passes; returns its last value.
+bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds timeout);
+
+// A client for the stack's API server with the admin certificate; `server` overrides the
+// address (e.g. to go through a TcpProxy).
+kube::Client admin_client(const std::string& server = {});
+
+// The first column of the first row of `sql`, as text ("NULL" for NULL).
+std::string scalar(pqxx::connection& c, const std::string& sql);
+
+}  // namespace schemashift::testing
