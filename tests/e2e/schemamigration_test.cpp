@@ -231,6 +231,64 @@ TEST_F(SchemaMigrationE2E, TwoOperatorsWithoutLeaderElectionNeverBothWrite) {
   second.wait();
 }
 
+TEST_F(SchemaMigrationE2E, AReplicaLagGateHoldsTheBackfillWhileReplayIsPausedAndReleasesIt) {
+  make_orders(1000000);
+  constexpr double kMaxLag = 2 * 1024 * 1024;
+  const std::string gate =
+      "  gates:\n  - {name: replica-lag, provider: postgresReplicaLag, maxLagBytes: " +
+      std::to_string(static_cast<long long>(kMaxLag)) + ", intervalSeconds: 0.2}\n";
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manifest("gated", 2000, gate)))).exit_code,
+            0);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && phase("gated") != "Backfilling")
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(phase("gated"), "Backfilling") << operator_->output();
+
+  pqxx::connection replica(stack_var("PG_REPLICA_DSN"));
+  pqxx::connection primary(stack_var("PG_PRIMARY_DSN"));
+  const std::string lag_sql =
+      "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint FROM "
+      "pg_stat_replication";
+  scalar(replica, "SELECT pg_wal_replay_pause()");
+  auto gates_passing = [&] {
+    return run_command(
+               kubectl("-n " + ns_ +
+                       " get smig gated -o "
+                       "jsonpath='{.status.conditions[?(@.type==\"GatesPassing\")].reason}'"))
+        .output;
+  };
+  auto rows_done = [&] {
+    return run_command(
+               kubectl("-n " + ns_ + " get smig gated -o jsonpath='{.status.backfill.rowsDone}'"))
+        .output;
+  };
+  double max_lag = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - t0 < 15s && gates_passing() != "Throttled") {
+    max_lag = std::max(max_lag, std::stod(scalar(primary, lag_sql)));
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(gates_passing(), "Throttled") << "phase " << phase("gated");
+  // Held: no progress while replay stays paused, and the lag stops growing.
+  const std::string held_at = rows_done();
+  for (int i = 0; i < 40; ++i) {
+    max_lag = std::max(max_lag, std::stod(scalar(primary, lag_sql)));
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(rows_done(), held_at) << "the backfill must stop while the gate throttles";
+  std::printf("replica lag peaked at %.0f bytes with a %.0f byte limit\n", max_lag, kMaxLag);
+  EXPECT_LE(max_lag, kMaxLag + 1024 * 1024)
+      << "lag may overshoot the limit by about one batch, no more";
+
+  scalar(replica, "SELECT pg_wal_replay_resume()");
+  auto wait =
+      run_command(kubectl("-n " + ns_ + " wait --for=condition=Ready smig/gated --timeout=120s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("gated");
+  auto events = run_command(
+      kubectl("-n " + ns_ + " get events.events.k8s.io -o jsonpath='{.items[*].reason}'"));
+  EXPECT_NE(events.output.find("GateThrottling"), std::string::npos) << events.output;
+}
+
 TEST_F(SchemaMigrationE2E, InvalidManifestsAreRefusedWithFieldPaths) {
   const std::string bad_identifier =
       "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata: {name: bad, "

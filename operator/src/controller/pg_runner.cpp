@@ -1,6 +1,7 @@
 #include "controller/pg_runner.h"
 
 #include "flags/flag_store.h"
+#include "gates/replica_lag.h"
 #include "pg/ddl.h"
 #include "pg/dsn.h"
 #include "pg/lint.h"
@@ -42,6 +43,11 @@ PgRunner::PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx:
       work_(std::move(work)),
       fence_conn_(std::move(fence_conn)),
       fence_(std::move(fence)) {}
+
+gates::Measurement PgRunner::measure(const gates::GateSpec& gate) {
+  if (gate.provider == "postgresReplicaLag") return gates::measure_replica_lag(*work_);
+  return {gates::MeasurementKind::kError, 0, "provider " + gate.provider + " is not available"};
+}
 
 bool PgRunner::healthy() const { return work_->is_open() && fence_conn_->is_open(); }
 
@@ -160,7 +166,7 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
   }
   Outcome o{{ActionKind::kBackfill}, true};
   // A slice of batches per reconcile, so gates, pause and abort are looked at between slices.
-  o.backfill = backfiller_->run_for(std::chrono::milliseconds(1000));
+  o.backfill = backfiller_->run_for(backfill_slice_, backfill_guard_);
   return o;
 }
 

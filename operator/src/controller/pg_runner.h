@@ -4,6 +4,7 @@
 // Every error it reports is scrubbed of the connection string's password.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "common/result.h"
+#include "gates/gate.h"
 #include "migration/decide.h"
 #include "pg/backfill.h"
 #include "pg/fence.h"
@@ -29,6 +31,12 @@ class PgRunner {
   std::optional<migration::FlagMode> acknowledged(const migration::MigrationSpec& spec,
                                                   const migration::MigrationStatus& status,
                                                   int ready_replicas, std::string* detail);
+  // One measurement for a gate (providers that read this database).
+  gates::Measurement measure(const gates::GateSpec& gate);
+  // Backfill slices stop after this long, so gates are looked at between slices.
+  void set_backfill_slice(std::chrono::milliseconds d) { backfill_slice_ = d; }
+  // Asked before every backfill batch; returning false ends the slice (a throttle gate tripped).
+  void set_backfill_guard(std::function<bool()> guard) { backfill_guard_ = std::move(guard); }
   bool healthy() const;
   const std::string& dsn() const { return dsn_; }
   std::int64_t epoch() const { return fence_.epoch(); }
@@ -45,6 +53,8 @@ class PgRunner {
   std::unique_ptr<pqxx::connection> work_, fence_conn_;
   pg::Fence fence_;
   std::unique_ptr<pg::Backfiller> backfiller_;
+  std::chrono::milliseconds backfill_slice_{1000};
+  std::function<bool()> backfill_guard_;
 };
 
 }  // namespace schemashift::controller

@@ -97,6 +97,45 @@ int Reconciler::ready_replicas(const std::string& ns, const migration::Migration
   return ready;
 }
 
+void Reconciler::evaluate_gates(PgRunner& runner, const migration::MigrationSpec& spec,
+                                migration::MigrationStatus& status, migration::Observations& obs,
+                                const std::string& now, std::vector<migration::Event>& events) {
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  std::vector<gates::GateState> next;
+  auto slice = std::chrono::milliseconds(1000);
+  for (const auto& g : spec.gates) {
+    gates::GateState st;
+    for (const auto& old : status.gates) {
+      if (old.name == g.name) st = old;
+    }
+    if (st.last_checked_ms == 0 || now_ms - st.last_checked_ms >= g.interval.count()) {
+      const std::string before = st.phase;
+      st = gates::evaluate(g, st, runner.measure(g), now, now_ms).state;
+      if (st.phase != before) {
+        const bool bad = st.phase != "Passing";
+        events.push_back(
+            {bad ? "Warning" : "Normal", "Gate" + st.phase,
+             "gate " + g.name + " " + before + " -> " + st.phase + ": " + st.last_detail});
+      }
+    }
+    const auto verdict = gates::standing_verdict(g, st);
+    const std::string why = g.name + ": " + st.last_detail;
+    if (verdict == gates::Verdict::kAbort) {
+      obs.gates.abort = true;
+      obs.gates.abort_reason += (obs.gates.abort_reason.empty() ? "" : "; ") + why;
+    } else if (verdict == gates::Verdict::kThrottle || verdict == gates::Verdict::kPause) {
+      obs.gates.throttle = true;
+      obs.gates.throttle_reason += (obs.gates.throttle_reason.empty() ? "" : "; ") + why;
+    }
+    if (g.action == gates::GateAction::kThrottle) slice = std::min(slice, g.interval);
+    next.push_back(st);
+  }
+  status.gates = std::move(next);
+  runner.set_backfill_slice(slice);
+}
+
 runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   const auto slash = key.find('/');
   const std::string ns = key.substr(0, slash), name = key.substr(slash + 1);
@@ -183,8 +222,39 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   }
 
   const std::string now = rfc3339_now();
+  std::vector<migration::Event> gate_events;
+  if (runner && !spec->gates.empty() && !migration::is_terminal(status.phase) &&
+      status.phase != migration::Phase::kPending) {
+    evaluate_gates(*runner, *spec, status, obs, now, gate_events);
+  }
   migration::Decision d = migration::decide(*spec, status, obs, now);
+  d.events.insert(d.events.begin(), gate_events.begin(), gate_events.end());
   migration::MigrationStatus next = d.status;
+  if (runner) {
+    // Throttle gates are checked before every batch, not only every interval, so the backfill
+    // overshoots a lag limit by at most one batch. A trip is recorded in the gate's state.
+    runner->set_backfill_guard([&, r = runner.get()] {
+      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      for (std::size_t i = 0; i < spec->gates.size() && i < next.gates.size(); ++i) {
+        const auto& g = spec->gates[i];
+        if (g.action != gates::GateAction::kThrottle || g.dry_run) continue;
+        const gates::Measurement m = r->measure(g);
+        if (m.kind == gates::MeasurementKind::kValue && m.value <= g.max) continue;
+        if (m.kind == gates::MeasurementKind::kError) continue;  // counted at the next interval
+        const std::string before = next.gates[i].phase;
+        next.gates[i] = gates::evaluate(g, next.gates[i], m, now, now_ms).state;
+        if (next.gates[i].phase != before) {
+          gate_events.push_back(
+              {"Warning", "Gate" + next.gates[i].phase,
+               "gate " + g.name + " " + before + " -> " + next.gates[i].phase + ": " + m.detail});
+        }
+        return false;
+      }
+      return true;
+    });
+  }
   bool failed = false;
   for (const auto& action : d.actions) {
     migration::Outcome o = runner->run(action, *spec, next);
@@ -196,9 +266,17 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       break;
     }
   }
+  if (runner) runner->set_backfill_guard({});  // it refers to this reconcile's state
   auto w = write_status(next.to_json());
   if (!w) return fail("writing status: " + w.error().describe());
   const auto ref = runtime::ObjectRef::of(obj);
+  for (const auto& e : gate_events) {
+    if (std::find_if(d.events.begin(), d.events.end(), [&](const migration::Event& x) {
+          return x.note == e.note;
+        }) == d.events.end()) {
+      d.events.push_back(e);
+    }
+  }
   for (const auto& e : d.events) {
     if (auto r = events_.record(ref, e.type, e.reason, "Reconcile", e.note); !r) {
       spdlog::debug("{}: event not recorded: {}", key, r.error().describe());

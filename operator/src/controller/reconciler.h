@@ -29,6 +29,11 @@ class Reconciler {
   void drop_runner(const std::string& key);
   int ready_replicas(const std::string& ns, const migration::MigrationSpec& spec,
                      std::string* error);
+  // Measures the gates that are due, updates their state in `status`, and sets the verdicts
+  // decide() acts on (throttle, abort) in `obs`.
+  void evaluate_gates(PgRunner& runner, const migration::MigrationSpec& spec,
+                      migration::MigrationStatus& status, migration::Observations& obs,
+                      const std::string& now, std::vector<migration::Event>& events);
 
   kube::Client client_;
   runtime::EventRecorder& events_;

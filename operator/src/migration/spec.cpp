@@ -212,6 +212,14 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
     }
   }
 
+  if (auto g = s.find("gates"); g != s.end()) {
+    std::vector<std::string> gate_errors;
+    spec.gates = gates::parse_gates(*g, gate_errors);
+    for (auto& e : gate_errors) {
+      const auto colon = e.find(": ");
+      r.error(e.substr(0, colon), e.substr(colon + 2));
+    }
+  }
   if (spec.expand_sql.empty() && !spec.backfill && spec.contract_sql.empty()) {
     r.error("spec", "has nothing to do: give expand.sql, backfill or contract.sql");
   }

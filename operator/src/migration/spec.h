@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
+#include "gates/gate.h"
 
 namespace schemashift::migration {
 
@@ -52,6 +53,7 @@ struct MigrationSpec {
   std::optional<BackfillSpec> backfill;
   std::vector<VerifyCheck> checks;
   Approval approval = Approval::kManual;
+  std::vector<gates::GateSpec> gates;
   // Operator controls, from spec fields or annotations (schemashift.io/paused, /approve, /abort).
   bool paused = false, approve = false, abort = false;
   std::int64_t generation = 0;

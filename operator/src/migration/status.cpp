@@ -65,6 +65,8 @@ json MigrationStatus::to_json() const {
                                {"observedGeneration", c.observed_generation},
                                {"lastTransitionTime", c.last_transition_time}});
   }
+  j["gates"] = json::array();
+  for (const auto& g : gates) j["gates"].push_back(g.to_json());
   j["history"] = json::array();
   for (const auto& h : history)
     j["history"].push_back({{"phase", to_string(h.phase)}, {"at", h.at}, {"reason", h.reason}});
@@ -105,6 +107,9 @@ MigrationStatus MigrationStatus::from_json(const json& s) {
                                c.value("observedGeneration", std::int64_t{0}),
                                c.value("lastTransitionTime", "")});
     }
+  }
+  if (auto gs = s.find("gates"); gs != s.end() && gs->is_array()) {
+    for (const auto& g : *gs) st.gates.push_back(gates::GateState::from_json(g));
   }
   if (auto hs = s.find("history"); hs != s.end() && hs->is_array()) {
     for (const auto& h : *hs) {

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "gates/gate.h"
 #include "migration/phase.h"
 
 namespace schemashift::migration {
@@ -56,6 +57,7 @@ struct MigrationStatus {
   bool last_error_retriable = true;
   std::vector<Condition> conditions;
   std::vector<Transition> history;
+  std::vector<gates::GateState> gates;
 
   const Condition* condition(const std::string& type) const;
   nlohmann::json to_json() const;

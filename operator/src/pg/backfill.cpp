@@ -120,9 +120,13 @@ BatchResult Backfiller::run_batch() {
   return out;
 }
 
-migration::BackfillProgress Backfiller::run_for(std::chrono::milliseconds budget) {
+migration::BackfillProgress Backfiller::run_for(std::chrono::milliseconds budget,
+                                                const std::function<bool()>& before_batch) {
   const auto deadline = Clock::now() + budget;
-  while (!progress_.complete && Clock::now() < deadline) run_batch();
+  while (!progress_.complete && Clock::now() < deadline) {
+    if (before_batch && !before_batch()) break;
+    run_batch();
+  }
   return progress_;
 }
 

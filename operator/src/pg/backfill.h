@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -49,8 +50,10 @@ class Backfiller {
   // One batch in one transaction (fence check, update, checkpoint). Throws FencedOut when
   // another runner took over, pqxx errors on database trouble (the batch is rolled back).
   BatchResult run_batch();
-  // Batches until complete or `budget` has passed; returns the progress.
-  migration::BackfillProgress run_for(std::chrono::milliseconds budget);
+  // Batches until complete, `budget` has passed, or `before_batch` (asked before each batch)
+  // says stop; returns the progress.
+  migration::BackfillProgress run_for(std::chrono::milliseconds budget,
+                                      const std::function<bool()>& before_batch = {});
   const migration::BackfillProgress& progress() const { return progress_; }
 
  private:

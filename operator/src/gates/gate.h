@@ -1,0 +1,77 @@
+// Gates: the operator's judgement while a migration runs. A gate measures something (replica
+// lag, consumer lag, an error ratio), compares it with its limit and gives a verdict:
+//   Throttle gates (lag) hold the backfill while over the limit and release it once the value
+//   is back under a lower resume level (hysteresis, so the backfill does not flap);
+//   Abort gates (SLOs) roll the migration back once failures pass failureLimit.
+// Semantics follow Argo Rollouts analysis: intervalSeconds, failureLimit, consecutiveErrorLimit
+// (default 4: a provider erroring more often in a row fails the gate), an explicit policy for
+// no data (Pause by default: missing data never passes), and dryRun (judge, record, never act).
+// evaluate() is pure; providers do the measuring.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace schemashift::gates {
+
+enum class GateAction { kThrottle, kAbort };
+enum class NoDataPolicy { kPause, kFail };
+
+struct GateSpec {
+  std::string name;
+  std::string provider;  // postgresReplicaLag, kafkaConsumerLag, metrics, prometheus, web
+  GateAction action = GateAction::kThrottle;
+  std::chrono::milliseconds interval{2000};
+  double max = 0;             // the limit the measured value must stay at or under
+  double resume_ratio = 0.8;  // throttle gates release once the value is at or under max * this
+  int failure_limit = 0;      // abort gates: failures tolerated before aborting
+  int consecutive_error_limit = 4;
+  NoDataPolicy no_data = NoDataPolicy::kPause;
+  bool dry_run = false;
+  nlohmann::json params = nlohmann::json::object();  // provider settings
+};
+
+enum class MeasurementKind { kValue, kNoData, kError };
+
+struct Measurement {
+  MeasurementKind kind = MeasurementKind::kNoData;
+  double value = 0;
+  std::string detail{};  // e.g. "replica lag 12.1 MB, 3.2 s"
+};
+
+enum class Verdict { kPass, kThrottle, kPause, kAbort };
+
+// What status keeps per gate between evaluations.
+struct GateState {
+  std::string name{};
+  std::string phase = "Pending";  // Passing, Throttling, Inconclusive, Failed, Error
+  int successes = 0, failures = 0, inconclusive = 0, errors = 0, consecutive_errors = 0;
+  bool tripped = false;  // throttle gates: over the limit, not yet back under the resume level
+  double last_value = 0;
+  std::string last_detail{};
+  std::string last_checked{};        // RFC 3339
+  std::int64_t last_checked_ms = 0;  // steady epoch of the last check, for the interval
+
+  nlohmann::json to_json() const;
+  static GateState from_json(const nlohmann::json& j);
+};
+
+struct Evaluation {
+  GateState state;
+  Verdict verdict = Verdict::kPass;  // what the migration should do (dryRun: always kPass)
+};
+
+Evaluation evaluate(const GateSpec& spec, GateState state, const Measurement& m,
+                    const std::string& now, std::int64_t now_ms);
+
+// The verdict a gate's stored state implies between measurements.
+Verdict standing_verdict(const GateSpec& spec, const GateState& state);
+
+// Parses spec.gates[] (field-path errors appended to `errors`).
+std::vector<GateSpec> parse_gates(const nlohmann::json& gates, std::vector<std::string>& errors);
+
+}  // namespace schemashift::gates
