@@ -2,11 +2,13 @@
 // real operator binary, kubectl wait for Ready, kubectl get smig; an abort annotation during
 // the backfill rolls back; invalid manifests are refused by the API server with field paths;
 // a database that cannot be reached is named in the status without its password.
+#include <atomic>
 #include <fstream>
 #include <random>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <pqxx/pqxx>
 
 #include "support/helpers.h"
@@ -287,6 +289,47 @@ TEST_F(SchemaMigrationE2E, AReplicaLagGateHoldsTheBackfillWhileReplayIsPausedAnd
   auto events = run_command(
       kubectl("-n " + ns_ + " get events.events.k8s.io -o jsonpath='{.items[*].reason}'"));
   EXPECT_NE(events.output.find("GateThrottling"), std::string::npos) << events.output;
+}
+
+TEST_F(SchemaMigrationE2E, AnSloBreachDuringBackfillRollsBackAutomatically) {
+  make_orders(300000);
+  std::atomic<double> error_ratio{0.001};
+  httplib::Server slo;
+  slo.Get("/slo", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"errorRatio\": " + std::to_string(error_ratio.load()) + "}",
+                    "application/json");
+  });
+  const int port = slo.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { slo.listen_after_bind(); });
+  const std::string gate =
+      "  gates:\n  - {name: orders-errors, provider: web, url: \"http://127.0.0.1:" +
+      std::to_string(port) + "/slo\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n";
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manifest("slo", 200, gate)))).exit_code,
+            0);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && phase("slo") != "Backfilling")
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(phase("slo"), "Backfilling") << operator_->output();
+  std::this_thread::sleep_for(500ms);
+  error_ratio = 0.4;  // the service starts failing
+  const auto breach = std::chrono::steady_clock::now();
+  auto wait = run_command(kubectl(
+      "-n " + ns_ + " wait --for=jsonpath='{.status.phase}'=RolledBack smig/slo --timeout=60s"));
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - breach).count();
+  slo.stop();
+  server.join();
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("slo");
+  std::printf("SLO breach -> RolledBack in %.2f s\n", secs);
+  EXPECT_LT(secs, 10.0);
+  auto reason =
+      run_command(kubectl("-n " + ns_ + " get smig slo -o jsonpath='{.status.rollbackReason}'"));
+  EXPECT_NE(reason.output.find("GateFailed: orders-errors: errorRatio = 0.4"), std::string::npos)
+      << reason.output;
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
+                            table_ + "' AND column_name = 'amount'"),
+            "0");
+  EXPECT_EQ(scalar(db_, "SELECT sum(amount_cents::bigint) FROM " + table_), "45000150000");
 }
 
 TEST_F(SchemaMigrationE2E, InvalidManifestsAreRefusedWithFieldPaths) {

@@ -2,6 +2,7 @@
 
 #include "flags/flag_store.h"
 #include "gates/replica_lag.h"
+#include "gates/web.h"
 #include "pg/ddl.h"
 #include "pg/dsn.h"
 #include "pg/lint.h"
@@ -46,6 +47,7 @@ PgRunner::PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx:
 
 gates::Measurement PgRunner::measure(const gates::GateSpec& gate) {
   if (gate.provider == "postgresReplicaLag") return gates::measure_replica_lag(*work_);
+  if (gate.provider == "web") return gates::measure_web(gate.params);
   return {gates::MeasurementKind::kError, 0, "provider " + gate.provider + " is not available"};
 }
 

@@ -110,13 +110,14 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
     s.name = g.value("name", "");
     s.provider = g.value("provider", "");
     if (s.name.empty()) errors.push_back(p + ".name: is required");
-    if (s.provider != "postgresReplicaLag") {
+    if (s.provider != "postgresReplicaLag" && s.provider != "web") {
       errors.push_back(p + ".provider: \"" + s.provider +
-                       "\" is not available yet (supported: postgresReplicaLag)");
+                       "\" is not available yet (supported: postgresReplicaLag, web)");
       continue;
     }
-    s.action =
-        g.value("action", "Throttle") == "Abort" ? GateAction::kAbort : GateAction::kThrottle;
+    // Lag gates throttle, SLO gates abort, unless the gate says otherwise.
+    const std::string fallback = s.provider == "postgresReplicaLag" ? "Throttle" : "Abort";
+    s.action = g.value("action", fallback) == "Abort" ? GateAction::kAbort : GateAction::kThrottle;
     s.interval =
         std::chrono::milliseconds(static_cast<long long>(g.value("intervalSeconds", 2.0) * 1000));
     if (s.interval.count() < 100) errors.push_back(p + ".intervalSeconds: must be at least 0.1");
@@ -132,6 +133,13 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
     if (s.provider == "postgresReplicaLag") {
       s.max = g.value("maxLagBytes", 16.0 * 1024 * 1024);
       if (s.max <= 0) errors.push_back(p + ".maxLagBytes: must be positive");
+    } else if (s.provider == "web") {
+      if (g.value("url", "").rfind("http", 0) != 0)
+        errors.push_back(p + ".url: an http:// or https:// URL is required");
+      if (g.value("jsonPath", "").empty()) errors.push_back(p + ".jsonPath: is required");
+      if (!g.contains("max") || !g["max"].is_number())
+        errors.push_back(p + ".max: a number is required");
+      s.max = g.value("max", 0.0);
     }
     out.push_back(std::move(s));
   }

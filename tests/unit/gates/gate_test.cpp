@@ -108,14 +108,17 @@ TEST(Gate, ParsingNamesBadFields) {
   auto gates = parse_gates(nlohmann::json::parse(R"json([
       {"name": "lag", "provider": "postgresReplicaLag", "maxLagBytes": 1048576, "intervalSeconds": 0.5},
       {"name": "x", "provider": "carrierPigeon"},
+      {"name": "slo", "provider": "web", "url": "http://127.0.0.1:9/slo", "jsonPath": "errorRatio", "max": 0.05},
       {"name": "y", "provider": "postgresReplicaLag", "inconclusive": "Pass"}])json"),
                            errors);
-  ASSERT_EQ(gates.size(), 2u);
+  ASSERT_EQ(gates.size(), 3u);
   EXPECT_EQ(gates[0].max, 1048576);
+  EXPECT_EQ(gates[0].action, GateAction::kThrottle) << "lag gates throttle";
+  EXPECT_EQ(gates[1].action, GateAction::kAbort) << "SLO gates abort";
   EXPECT_EQ(gates[0].interval.count(), 500);
   ASSERT_EQ(errors.size(), 2u);
   EXPECT_NE(errors[0].find("spec.gates[1].provider"), std::string::npos) << errors[0];
-  EXPECT_NE(errors[1].find("spec.gates[2].inconclusive: must be Pause or Fail"), std::string::npos)
+  EXPECT_NE(errors[1].find("spec.gates[3].inconclusive: must be Pause or Fail"), std::string::npos)
       << errors[1];
 }
 
