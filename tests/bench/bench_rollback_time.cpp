@@ -1,0 +1,169 @@
+// B7 (benchmarks.md): time from an SLO breach to a completed automatic rollback (flags back
+// to old, every instance acknowledged, new structures dropped), over 20 trials, with two
+// service instances (flag agents behind a real Deployment whose replicas kwok keeps ready)
+// and a client writing to the table throughout: its failed writes are counted.
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include <httplib.h>
+#include <pqxx/pqxx>
+
+#include "bench_report.h"
+#include "flags/flag_agent.h"
+#include "support/process.h"
+#include "support/stack_env.h"
+#include "support/subprocess.h"
+
+namespace {
+
+using namespace schemashift;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+std::string kubectl(const std::string& args) {
+  return testing::stack_var("KUBECTL_BIN") + " --kubeconfig " + testing::stack_var("KUBECONFIG") +
+         " " + args;
+}
+
+std::string apply(const std::string& yaml) {
+  const std::string path = "/tmp/schemashift-b7-" + testing::unique_suffix() + ".yaml";
+  std::ofstream(path) << yaml;
+  return testing::run_command(kubectl("apply -f " + path)).output;
+}
+
+std::string phase(const std::string& ns, const std::string& name) {
+  return testing::run_command(
+             kubectl("-n " + ns + " get smig " + name + " -o jsonpath='{.status.phase}'"))
+      .output;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  constexpr int kTrials = 20;
+  const std::string dsn = testing::stack_var("PG_ORDERS_DSN");
+  const std::string ns = "bench-b7-" + testing::unique_suffix();
+  testing::run_command(kubectl("apply -f " + std::string(SCHEMASHIFT_SOURCE_DIR) + "/crds/"));
+  testing::run_command(kubectl("create namespace " + ns));
+  testing::run_command(kubectl("-n " + ns + " create secret generic orders-db --from-literal=dsn=" +
+                               testing::shell_quote(dsn)));
+  testing::run_command(kubectl(
+      "-n " + ns + " create deployment orders --image=registry.invalid/orders:1 --replicas=2"));
+  testing::run_command(kubectl("-n " + ns + " rollout status deployment/orders --timeout=60s"));
+  std::vector<std::unique_ptr<flags::FlagAgent>> instances;
+  for (const char* id : {"orders-a", "orders-b"}) {
+    instances.push_back(std::make_unique<flags::FlagAgent>(
+        flags::AgentOptions{.dsn = dsn, .service = "orders", .instance = id, .heartbeat = 500ms},
+        [](const std::string&, const std::string&) { return true; }));
+    instances.back()->start();
+  }
+  std::atomic<double> error_ratio{0};
+  httplib::Server slo;
+  slo.Get("/slo", [&](const httplib::Request&, httplib::Response& res) {
+    res.set_content("{\"errorRatio\": " + std::to_string(error_ratio.load()) + "}",
+                    "application/json");
+  });
+  const int port = slo.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { slo.listen_after_bind(); });
+  testing::Subprocess op({std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator",
+                          "--kubeconfig", testing::stack_var("KUBECONFIG"), "--namespace", ns,
+                          "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
+                          "--log-level", "warn"});
+  pqxx::connection db(dsn);
+  std::vector<double> seconds;
+  std::atomic<int> failed_writes{0}, writes{0};
+  for (int t = 0; t < kTrials; ++t) {
+    const std::string table = "b7_" + std::to_string(t) + "_" + testing::unique_suffix();
+    {
+      pqxx::work tx(db);
+      tx.exec0("CREATE TABLE " + table + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
+      tx.exec0("INSERT INTO " + table +
+               " (amount_cents) SELECT g FROM generate_series(1, 200000) g");
+      tx.commit();
+    }
+    error_ratio = 0;
+    std::atomic<bool> stop{false};
+    std::thread client([&] {  // an old-version client: writes only the old shape
+      pqxx::connection c(dsn);
+      while (!stop) {
+        try {
+          pqxx::work tx(c);
+          tx.exec0("INSERT INTO " + table + " (amount_cents) VALUES (100)");
+          tx.commit();
+          ++writes;
+        } catch (const std::exception&) {
+          ++failed_writes;
+        }
+        std::this_thread::sleep_for(5ms);
+      }
+    });
+    const std::string name = "m" + std::to_string(t);
+    apply("apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata: {name: " + name +
+          ", namespace: " + ns +
+          "}\nspec:\n  database: {secretRef: {name: orders-db}}\n"
+          "  targets: [{service: orders, deployment: orders, flagKey: orders.amount}]\n"
+          "  expand: {sql: [\"ALTER TABLE " +
+          table +
+          " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]}\n"
+          "  backfill: {table: " +
+          table +
+          ", keyColumn: id, set: \"amount = amount_cents / 100.0\", maxBatch: 200, "
+          "targetBatchDuration: 20ms}\n"
+          "  contract: {sql: [\"ALTER TABLE " +
+          table +
+          " DROP COLUMN amount_cents\"], approval: Manual}\n"
+          "  rollback: {sql: [\"ALTER TABLE " +
+          table +
+          " DROP COLUMN IF EXISTS amount\"]}\n"
+          "  gates:\n  - {name: orders-errors, provider: web, url: \"http://127.0.0.1:" +
+          std::to_string(port) +
+          "/slo\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n");
+    const auto deadline = Clock::now() + 60s;
+    while (Clock::now() < deadline && phase(ns, name) != "Backfilling")
+      std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(300ms);
+    error_ratio = 0.5;
+    const auto breach = Clock::now();
+    while (Clock::now() - breach < 60s && phase(ns, name) != "RolledBack")
+      std::this_thread::sleep_for(20ms);
+    seconds.push_back(std::chrono::duration<double>(Clock::now() - breach).count());
+    stop = true;
+    client.join();
+    std::printf("trial %2d: breach -> RolledBack %.2f s (phase %s)\n", t + 1, seconds.back(),
+                phase(ns, name).c_str());
+    pqxx::work tx(db);
+    tx.exec0("DROP TABLE " + table);
+    tx.commit();
+  }
+  testing::run_command(kubectl("-n " + ns + " delete smig --all --timeout=60s"));
+  op.signal(SIGTERM);
+  op.wait();
+  for (auto& i : instances) i->stop();
+  slo.stop();
+  server.join();
+  testing::run_command(kubectl("delete namespace " + ns + " --wait=false"));
+
+  std::vector<double> sorted = seconds;
+  std::sort(sorted.begin(), sorted.end());
+  const double p50 = sorted[sorted.size() / 2], p99 = sorted.back(), min = sorted.front();
+  std::printf(
+      "B7 SLO breach -> rolled back (flags old, barrier, drop) over %d trials: p50 %.2f s, p99 "
+      "%.2f s (min %.2f); "
+      "target p99 <= 10 s\n",
+      kTrials, p50, p99, min);
+  std::printf("B7 client writes during the trials: %d ok, %d failed; target 0 failed\n",
+              writes.load(), failed_writes.load());
+  nlohmann::json report = {{"id", "B7"},
+                           {"name", "time to rollback"},
+                           {"trials", kTrials},
+                           {"seconds", {{"p50", p50}, {"p99", p99}, {"min", min}}},
+                           {"p99_target_s", 10},
+                           {"client_writes_ok", writes.load()},
+                           {"client_writes_failed", failed_writes.load()},
+                           {"meets_targets", p99 <= 10 && failed_writes == 0}};
+  bench::write_report(bench::out_dir(argc, argv), "B7", report);
+  return 0;
+}
