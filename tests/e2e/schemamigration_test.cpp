@@ -87,6 +87,9 @@ class SchemaMigrationE2E : public ::testing::Test {
            "\n  verify:\n    checks:\n    - name: amounts-match\n      sql: SELECT count(*) FROM " +
            table_ +
            " WHERE amount * 100 IS DISTINCT FROM amount_cents\n      expect: \"0\"\n"
+           "    checksums:\n    - {name: cents, table: " +
+           table_ +
+           ", keyColumn: id, old: amount_cents, new: \"(amount * 100)::int\"}\n"
            "  contract:\n    sql: [\"ALTER TABLE " +
            table_ +
            " DROP COLUMN amount_cents\"]\n    approval: Auto\n"
@@ -330,6 +333,32 @@ TEST_F(SchemaMigrationE2E, AnSloBreachDuringBackfillRollsBackAutomatically) {
                             table_ + "' AND column_name = 'amount'"),
             "0");
   EXPECT_EQ(scalar(db_, "SELECT sum(amount_cents::bigint) FROM " + table_), "45000150000");
+}
+
+TEST_F(SchemaMigrationE2E, BadDataFoundByVerificationRollsBackNamingTheRow) {
+  make_orders(100000);
+  std::string m = manifest("corrupt", 5000);
+  // A buggy transform: one row gets the wrong value.
+  m.replace(m.find("set: amount = amount_cents / 100.0"),
+            std::string("set: amount = amount_cents / 100.0").size(),
+            "set: \"amount = CASE WHEN id = 77 THEN 0 ELSE amount_cents / 100.0 END\"");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(m))).exit_code, 0);
+  auto wait = run_command(
+      kubectl("-n " + ns_ +
+              " wait --for=jsonpath='{.status.phase}'=RolledBack smig/corrupt --timeout=120s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("corrupt");
+  auto reason =
+      run_command(kubectl("-n " + ns_ + " get smig corrupt -o jsonpath='{.status.rollbackReason}'"))
+          .output;
+  EXPECT_NE(reason.find("VerificationFailed"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("amounts-match: 1, expected 0"), std::string::npos) << reason;
+  EXPECT_NE(
+      reason.find("cents: checksum mismatch in id (0, 50000]: 1 rows differ, first at id = 77"),
+      std::string::npos)
+      << reason;
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
+                            table_ + "' AND column_name = 'amount'"),
+            "0");
 }
 
 TEST_F(SchemaMigrationE2E, InvalidManifestsAreRefusedWithFieldPaths) {

@@ -184,6 +184,10 @@ Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
   }
   for (auto& f : pg::run_checks(*work_, spec.checks).failures)
     o.verify_failures.push_back(pg::scrub(f, dsn_));
+  for (const auto& c : spec.checksums) {
+    auto report = pg::compare_checksums(*work_, {c.table, c.key_column, c.old_expr, c.new_expr});
+    for (auto& f : report.failures) o.verify_failures.push_back(c.name + ": " + pg::scrub(f, dsn_));
+  }
   return o;
 }
 

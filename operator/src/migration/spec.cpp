@@ -220,6 +220,23 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
       r.error(e.substr(0, colon), e.substr(colon + 2));
     }
   }
+  if (auto c = section("verify").find("checksums"); c != section("verify").end() && c->is_array()) {
+    for (std::size_t i = 0; i < c->size(); ++i) {
+      const std::string p = "spec.verify.checksums[" + std::to_string(i) + "]";
+      const json& item = (*c)[i];
+      VerifyChecksum v{r.str(item, "name", p + ".name", true),
+                       r.str(item, "table", p + ".table", true),
+                       r.str(item, "keyColumn", p + ".keyColumn", true),
+                       r.str(item, "old", p + ".old", true), r.str(item, "new", p + ".new", true)};
+      if (!v.table.empty() && !std::regex_match(v.table, kQualified)) {
+        r.error(p + ".table", "must be a lower-case SQL identifier, optionally schema-qualified");
+      }
+      if (!v.key_column.empty() && !std::regex_match(v.key_column, kIdentifier)) {
+        r.error(p + ".keyColumn", "must be a lower-case SQL identifier");
+      }
+      spec.checksums.push_back(std::move(v));
+    }
+  }
   if (spec.expand_sql.empty() && !spec.backfill && spec.contract_sql.empty()) {
     r.error("spec", "has nothing to do: give expand.sql, backfill or contract.sql");
   }
@@ -245,6 +262,9 @@ std::string plan_hash(const MigrationSpec& spec) {
                          spec.backfill->pending_where};
   }
   for (const auto& c : spec.checks) steps["verify"].push_back({c.name, c.sql, c.expect});
+  for (const auto& c : spec.checksums) {
+    steps["checksums"].push_back({c.name, c.table, c.key_column, c.old_expr, c.new_expr});
+  }
   const std::string text = steps.dump();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

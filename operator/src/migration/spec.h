@@ -42,6 +42,12 @@ struct VerifyCheck {
   std::string name, sql, expect;
 };
 
+// Compare an old and a new representation of every row, chunk by chunk ("amount_cents" against
+// "(amount * 100)::int"); NULL and '' are kept apart.
+struct VerifyChecksum {
+  std::string name, table, key_column, old_expr, new_expr;
+};
+
 enum class Approval { kManual, kAuto };
 
 struct MigrationSpec {
@@ -52,6 +58,7 @@ struct MigrationSpec {
   std::vector<std::string> expand_sql, contract_sql, rollback_sql;
   std::optional<BackfillSpec> backfill;
   std::vector<VerifyCheck> checks;
+  std::vector<VerifyChecksum> checksums;
   Approval approval = Approval::kManual;
   std::vector<gates::GateSpec> gates;
   // Operator controls, from spec fields or annotations (schemashift.io/paused, /approve, /abort).

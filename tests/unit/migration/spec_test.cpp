@@ -17,7 +17,8 @@ json manifest() {
       "expand": {"sql": ["ALTER TABLE orders ADD COLUMN IF NOT EXISTS amount numeric(12,2)"]},
       "backfill": {"table": "orders", "keyColumn": "id", "set": "amount = amount_cents / 100.0",
                    "targetBatchDuration": "250ms", "maxBatch": 20000},
-      "verify": {"checks": [{"name": "match", "sql": "SELECT count(*) FROM orders WHERE amount*100 <> amount_cents"}]},
+      "verify": {"checks": [{"name": "match", "sql": "SELECT count(*) FROM orders WHERE amount*100 <> amount_cents"}],
+                 "checksums": [{"name": "cents", "table": "orders", "keyColumn": "id", "old": "amount_cents", "new": "(amount*100)::int"}]},
       "contract": {"sql": ["ALTER TABLE orders DROP COLUMN amount_cents"], "approval": "Auto"},
       "rollback": {"sql": ["ALTER TABLE orders DROP COLUMN IF EXISTS amount"]}
     }})json");
@@ -44,6 +45,8 @@ TEST(Spec, ReadsAWholeManifest) {
   EXPECT_EQ(r->backfill->max_batch, 20000);
   EXPECT_EQ(r->approval, Approval::kAuto);
   EXPECT_EQ(r->checks[0].expect, "0");
+  ASSERT_EQ(r->checksums.size(), 1u);
+  EXPECT_EQ(r->checksums[0].new_expr, "(amount*100)::int");
 }
 
 TEST(Spec, EveryProblemIsReportedWithItsFieldPath) {
