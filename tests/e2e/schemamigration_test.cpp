@@ -361,6 +361,62 @@ TEST_F(SchemaMigrationE2E, BadDataFoundByVerificationRollsBackNamingTheRow) {
             "0");
 }
 
+TEST_F(SchemaMigrationE2E, ASecondMigrationOnATableHeldByARunningOneIsRefused) {
+  make_orders(300000);
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manifest("first", 100)))).exit_code, 0);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline && phase("first") != "Backfilling")
+    std::this_thread::sleep_for(20ms);
+  ASSERT_EQ(phase("first"), "Backfilling");
+  std::string second = manifest("second", 1000);
+  while (second.find(" amount ") != std::string::npos)
+    second.replace(second.find(" amount "), 8, " amount2 ");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(second))).exit_code, 0);
+  std::string msg;
+  const auto d2 = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < d2 && msg.find("held by") == std::string::npos) {
+    msg = run_command(kubectl("-n " + ns_ +
+                              " get smig second -o "
+                              "jsonpath='{.status.conditions[?(@.type==\"Stalled\")].message}'"))
+              .output;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(
+      msg.find("table " + table_ + " is held by migration " + ns_ + "/first (phase Backfilling)"),
+      std::string::npos)
+      << msg;
+  EXPECT_EQ(phase("second"), "Pending");
+}
+
+TEST_F(SchemaMigrationE2E, SqlThatDriftedFromWhatWasAppliedIsDetected) {
+  make_orders(1000);
+  std::string m = manifest("drifty", 1000);
+  m.replace(m.find("approval: Auto"), std::string("approval: Auto").size(), "approval: Manual");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(m))).exit_code, 0);
+  auto wait = run_command(
+      kubectl("-n " + ns_ +
+              " wait --for=jsonpath='{.status.phase}'=AwaitingContract smig/drifty --timeout=60s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << phase("drifty");
+  // Deleted and created again under the same name, with different SQL.
+  ASSERT_EQ(run_command(kubectl("-n " + ns_ + " delete smig drifty --timeout=30s")).exit_code, 0);
+  std::string changed = m;
+  changed.replace(changed.find("numeric(12,2)"), std::string("numeric(12,2)").size(),
+                  "numeric(14,4)");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(changed))).exit_code, 0);
+  std::string msg;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (std::chrono::steady_clock::now() < deadline && msg.find("drifted") == std::string::npos) {
+    msg = run_command(kubectl("-n " + ns_ +
+                              " get smig drifty -o "
+                              "jsonpath='{.status.conditions[?(@.type==\"Stalled\")].message}'"))
+              .output;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(msg.find("expand.sql[0] was applied as"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("numeric(14,4)"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("the applied SQL drifted from the manifest"), std::string::npos) << msg;
+}
+
 TEST_F(SchemaMigrationE2E, InvalidManifestsAreRefusedWithFieldPaths) {
   const std::string bad_identifier =
       "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata: {name: bad, "

@@ -1,5 +1,7 @@
 #include "controller/pg_runner.h"
 
+#include <algorithm>
+
 #include "flags/flag_store.h"
 #include "gates/replica_lag.h"
 #include "gates/web.h"
@@ -60,11 +62,13 @@ Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
       case ActionKind::kPlan:
         return plan(spec);
       case ActionKind::kExpandStep:
-        return ddl(spec.expand_sql.at(static_cast<std::size_t>(a.step)), spec);
+        return ddl("expand", a.step, spec.expand_sql.at(static_cast<std::size_t>(a.step)), spec);
       case ActionKind::kContractStep:
-        return ddl(spec.contract_sql.at(static_cast<std::size_t>(a.step)), spec);
+        return ddl("contract", a.step, spec.contract_sql.at(static_cast<std::size_t>(a.step)),
+                   spec);
       case ActionKind::kRollbackStep:
-        return ddl(spec.rollback_sql.at(static_cast<std::size_t>(a.step)), spec);
+        return ddl("rollback", a.step, spec.rollback_sql.at(static_cast<std::size_t>(a.step)),
+                   spec);
       case ActionKind::kSetFlags:
         for (const auto& t : spec.targets)
           flags::set_flag(*work_, t.flag_key, migration::to_string(a.mode));
@@ -91,7 +95,8 @@ Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
   return {a, false, false, "unknown action"};
 }
 
-Outcome PgRunner::ddl(const std::string& sql, const migration::MigrationSpec& spec) {
+Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
+                      const migration::MigrationSpec& spec) {
   Outcome o{{}, true};
   auto r = pg::apply_ddl(*work_, sql,
                          {.migration = migration_,
@@ -102,8 +107,28 @@ Outcome PgRunner::ddl(const std::string& sql, const migration::MigrationSpec& sp
     o.ok = false;
     o.retriable = r.error().retriable;
     o.error = pg::scrub(r.error().message, dsn_);
+    return o;
   }
+  pqxx::work tx(*work_);
+  tx.exec_params(
+      "INSERT INTO schemashift.applied_steps (migration, section, step, sql_hash, sql, epoch) "
+      "VALUES ($1, $2, $3, md5($4), $4, $5) ON CONFLICT (migration, section, step) DO NOTHING",
+      migration_, std::string(section), step, sql, fence_.epoch());
+  tx.commit();
   return o;
+}
+
+void PgRunner::record_phase(const std::string& phase) {
+  try {
+    pqxx::work tx(*work_);
+    tx.exec_params(
+        "UPDATE schemashift.migrations SET phase = $2, updated_at = now() WHERE name = $1 AND "
+        "phase <> $2",
+        migration_, phase);
+    tx.commit();
+  } catch (const std::exception&) {
+    // Informational only; the next reconcile writes it again.
+  }
 }
 
 Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
@@ -138,6 +163,44 @@ Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
                                std::pair{pg::Section::kRollback, &spec.rollback_sql}}) {
     for (const auto& f : pg::lint(section, *list, sizes)) {
       if (f.error) o.findings.push_back(f.describe());
+    }
+  }
+  // No other running migration may hold one of these tables.
+  if (spec.backfill) tables.push_back(spec.backfill->table);
+  std::sort(tables.begin(), tables.end());
+  tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
+  std::string array = "{";
+  for (const auto& t : tables)
+    array += (array.size() > 1 ? "," : "") + std::string("\"") + t + "\"";
+  array += "}";
+  nt.exec_params("UPDATE schemashift.migrations SET tables = $2::text[] WHERE name = $1",
+                 migration_, array);
+  auto held = nt.exec_params(
+      "SELECT name, phase, array_to_string(ARRAY(SELECT unnest(tables) INTERSECT SELECT "
+      "unnest($2::text[])), ', ') "
+      "FROM schemashift.migrations WHERE name <> $1 AND tables && $2::text[] "
+      "AND phase NOT IN ('Pending', 'Completed', 'RolledBack', 'Failed')",
+      migration_, array);
+  for (const auto& row : held) {
+    o.findings.push_back("table " + row[2].as<std::string>() + " is held by migration " +
+                         row[0].as<std::string>() + " (phase " + row[1].as<std::string>() +
+                         "); run them one after the other");
+  }
+  // What already ran under this name must still be what the manifest says.
+  auto applied = nt.exec_params(
+      "SELECT section, step, sql FROM schemashift.applied_steps WHERE migration = $1", migration_);
+  for (const auto& row : applied) {
+    const std::string section = row[0].as<std::string>();
+    const auto step = static_cast<std::size_t>(row[1].as<int>());
+    const auto& list = section == "expand"     ? spec.expand_sql
+                       : section == "contract" ? spec.contract_sql
+                                               : spec.rollback_sql;
+    if (step >= list.size() || list[step] != row[2].as<std::string>()) {
+      o.findings.push_back(
+          section + ".sql[" + std::to_string(step) + "] was applied as \"" +
+          row[2].as<std::string>() + "\" but the manifest now says " +
+          (step < list.size() ? "\"" + list[step] + "\"" : std::string("nothing")) +
+          ": the applied SQL drifted from the manifest");
     }
   }
   o.plan_hash = migration::plan_hash(spec);

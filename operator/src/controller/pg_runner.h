@@ -37,6 +37,8 @@ class PgRunner {
   void set_backfill_slice(std::chrono::milliseconds d) { backfill_slice_ = d; }
   // Asked before every backfill batch; returning false ends the slice (a throttle gate tripped).
   void set_backfill_guard(std::function<bool()> guard) { backfill_guard_ = std::move(guard); }
+  // Records the phase in the migration's state row (for people reading the database).
+  void record_phase(const std::string& phase);
   bool healthy() const;
   const std::string& dsn() const { return dsn_; }
   std::int64_t epoch() const { return fence_.epoch(); }
@@ -47,7 +49,8 @@ class PgRunner {
   migration::Outcome plan(const migration::MigrationSpec& spec);
   migration::Outcome backfill(const migration::MigrationSpec& spec);
   migration::Outcome verify(const migration::MigrationSpec& spec);
-  migration::Outcome ddl(const std::string& sql, const migration::MigrationSpec& spec);
+  migration::Outcome ddl(const char* section, int step, const std::string& sql,
+                         const migration::MigrationSpec& spec);
 
   std::string migration_, dsn_;
   std::unique_ptr<pqxx::connection> work_, fence_conn_;

@@ -266,7 +266,10 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       break;
     }
   }
-  if (runner) runner->set_backfill_guard({});  // it refers to this reconcile's state
+  if (runner) {
+    runner->set_backfill_guard({});  // it refers to this reconcile's state
+    runner->record_phase(migration::to_string(next.phase));
+  }
   auto w = write_status(next.to_json());
   if (!w) return fail("writing status: " + w.error().describe());
   const auto ref = runtime::ObjectRef::of(obj);

@@ -18,6 +18,16 @@ void ensure_state_schema(pqxx::connection& conn) {
       " phase text NOT NULL DEFAULT 'Pending',"
       " checkpoint jsonb NOT NULL DEFAULT '{}'::jsonb,"
       " updated_at timestamptz NOT NULL DEFAULT now())");
+  // The tables a migration touches, so two running migrations never share one.
+  tx.exec0(
+      "ALTER TABLE schemashift.migrations ADD COLUMN IF NOT EXISTS tables text[] NOT NULL DEFAULT "
+      "'{}'");
+  // Every DDL step carried out, with its SQL: drift between what ran and the manifest shows.
+  tx.exec0(
+      "CREATE TABLE IF NOT EXISTS schemashift.applied_steps ("
+      " migration text NOT NULL, section text NOT NULL, step int NOT NULL, sql_hash text NOT NULL,"
+      " sql text NOT NULL, epoch bigint NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),"
+      " PRIMARY KEY (migration, section, step))");
   tx.commit();
 }
 

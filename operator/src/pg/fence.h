@@ -21,7 +21,8 @@ class FencedOut : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Creates the schemashift schema and its migrations table if missing (idempotent).
+// Creates the schemashift schema if missing (idempotent): migrations (name, epoch, phase,
+// checkpoint, tables) and applied_steps (each DDL step carried out, with its SQL and hash).
 void ensure_state_schema(pqxx::connection& conn);
 
 class Fence {
