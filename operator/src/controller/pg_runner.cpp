@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "flags/flag_store.h"
+#include "gates/kafka_lag.h"
 #include "gates/replica_lag.h"
 #include "gates/web.h"
 #include "pg/ddl.h"
@@ -50,6 +51,7 @@ PgRunner::PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx:
 gates::Measurement PgRunner::measure(const gates::GateSpec& gate) {
   if (gate.provider == "postgresReplicaLag") return gates::measure_replica_lag(*work_);
   if (gate.provider == "web") return gates::measure_web(gate.params);
+  if (gate.provider == "kafkaConsumerLag") return gates::measure_kafka_lag(gate.params);
   return {gates::MeasurementKind::kError, 0, "provider " + gate.provider + " is not available"};
 }
 

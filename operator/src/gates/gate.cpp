@@ -110,13 +110,15 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
     s.name = g.value("name", "");
     s.provider = g.value("provider", "");
     if (s.name.empty()) errors.push_back(p + ".name: is required");
-    if (s.provider != "postgresReplicaLag" && s.provider != "web") {
-      errors.push_back(p + ".provider: \"" + s.provider +
-                       "\" is not available yet (supported: postgresReplicaLag, web)");
+    if (s.provider != "postgresReplicaLag" && s.provider != "web" &&
+        s.provider != "kafkaConsumerLag") {
+      errors.push_back(
+          p + ".provider: \"" + s.provider +
+          "\" is not available yet (supported: postgresReplicaLag, kafkaConsumerLag, web)");
       continue;
     }
     // Lag gates throttle, SLO gates abort, unless the gate says otherwise.
-    const std::string fallback = s.provider == "postgresReplicaLag" ? "Throttle" : "Abort";
+    const std::string fallback = s.provider == "web" ? "Abort" : "Throttle";
     s.action = g.value("action", fallback) == "Abort" ? GateAction::kAbort : GateAction::kThrottle;
     s.interval =
         std::chrono::milliseconds(static_cast<long long>(g.value("intervalSeconds", 2.0) * 1000));
@@ -133,6 +135,11 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
     if (s.provider == "postgresReplicaLag") {
       s.max = g.value("maxLagBytes", 16.0 * 1024 * 1024);
       if (s.max <= 0) errors.push_back(p + ".maxLagBytes: must be positive");
+    } else if (s.provider == "kafkaConsumerLag") {
+      for (const char* k : {"bootstrap", "group", "topic"}) {
+        if (g.value(k, "").empty()) errors.push_back(p + "." + k + ": is required");
+      }
+      s.max = g.value("maxLag", 0.0);
     } else if (s.provider == "web") {
       if (g.value("url", "").rfind("http", 0) != 0)
         errors.push_back(p + ".url: an http:// or https:// URL is required");
