@@ -126,8 +126,7 @@ int main(int argc, char** argv) {
     std::thread l2([&] { during = load(dsn, "b2", stop); });
     std::this_thread::sleep_for(300ms);
     const auto b0 = Clock::now();
-    while (!bf.run_batch().complete) {
-    }
+    bf.run_for(std::chrono::hours(1));
     const double bf_rate = kRows / std::chrono::duration<double>(Clock::now() - b0).count();
     stop = true;
     l2.join();
