@@ -52,6 +52,7 @@ gates::Measurement PgRunner::measure(const gates::GateSpec& gate) {
   if (gate.provider == "postgresReplicaLag") return gates::measure_replica_lag(*work_);
   if (gate.provider == "web") return gates::measure_web(gate.params);
   if (gate.provider == "kafkaConsumerLag") return gates::measure_kafka_lag(gate.params);
+  if (gate.provider == "metrics") return metrics_.measure(gate.name, gate.params);
   return {gates::MeasurementKind::kError, 0, "provider " + gate.provider + " is not available"};
 }
 

@@ -13,6 +13,7 @@
 
 #include "common/result.h"
 #include "gates/gate.h"
+#include "gates/metrics_gate.h"
 #include "migration/decide.h"
 #include "pg/backfill.h"
 #include "pg/fence.h"
@@ -58,6 +59,7 @@ class PgRunner {
   std::unique_ptr<pg::Backfiller> backfiller_;
   std::chrono::milliseconds backfill_slice_{1000};
   std::function<bool()> backfill_guard_;
+  gates::MetricsProvider metrics_;
 };
 
 }  // namespace schemashift::controller

@@ -111,14 +111,15 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
     s.provider = g.value("provider", "");
     if (s.name.empty()) errors.push_back(p + ".name: is required");
     if (s.provider != "postgresReplicaLag" && s.provider != "web" &&
-        s.provider != "kafkaConsumerLag") {
-      errors.push_back(
-          p + ".provider: \"" + s.provider +
-          "\" is not available yet (supported: postgresReplicaLag, kafkaConsumerLag, web)");
+        s.provider != "kafkaConsumerLag" && s.provider != "metrics") {
+      errors.push_back(p + ".provider: \"" + s.provider +
+                       "\" is not available yet (supported: postgresReplicaLag, kafkaConsumerLag, "
+                       "metrics, web)");
       continue;
     }
     // Lag gates throttle, SLO gates abort, unless the gate says otherwise.
-    const std::string fallback = s.provider == "web" ? "Abort" : "Throttle";
+    const std::string fallback =
+        s.provider == "web" || s.provider == "metrics" ? "Abort" : "Throttle";
     s.action = g.value("action", fallback) == "Abort" ? GateAction::kAbort : GateAction::kThrottle;
     s.interval =
         std::chrono::milliseconds(static_cast<long long>(g.value("intervalSeconds", 2.0) * 1000));
@@ -140,6 +141,18 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
         if (g.value(k, "").empty()) errors.push_back(p + "." + k + ": is required");
       }
       s.max = g.value("maxLag", 0.0);
+    } else if (s.provider == "metrics") {
+      if (g.value("url", "").rfind("http", 0) != 0)
+        errors.push_back(p + ".url: an http:// or https:// URL is required");
+      const bool ratio = g.contains("errors") && g.contains("total"),
+                 quantile = g.contains("histogram");
+      if (ratio == quantile) {
+        errors.push_back(
+            p + ": give either errors and total (an error ratio) or histogram and quantile");
+      }
+      if (!g.contains("max") || !g["max"].is_number())
+        errors.push_back(p + ".max: a number is required");
+      s.max = g.value("max", 0.0);
     } else if (s.provider == "web") {
       if (g.value("url", "").rfind("http", 0) != 0)
         errors.push_back(p + ".url: an http:// or https:// URL is required");

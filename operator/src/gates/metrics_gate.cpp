@@ -1,0 +1,57 @@
+#include "gates/metrics_gate.h"
+
+#include <httplib.h>
+
+#include <cstdio>
+
+namespace schemashift::gates {
+
+Measurement MetricsProvider::measure(const std::string& gate, const nlohmann::json& params) {
+  const std::string url = params.value("url", "");
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string::npos)
+    return {MeasurementKind::kError, 0, "url \"" + url + "\" has no scheme"};
+  const auto path_start = url.find('/', scheme_end + 3);
+  httplib::Client client(url.substr(0, path_start));
+  client.set_connection_timeout(std::chrono::seconds(2));
+  client.set_read_timeout(std::chrono::seconds(2));
+  auto r = client.Get(path_start == std::string::npos ? "/metrics" : url.substr(path_start));
+  if (!r)
+    return {MeasurementKind::kError, 0, "scrape " + url + ": " + httplib::to_string(r.error())};
+  if (r->status != 200)
+    return {MeasurementKind::kError, 0, "scrape " + url + " answered " + std::to_string(r->status)};
+  std::vector<Sample> now = parse_prometheus_text(r->body);
+  std::vector<Sample> before;
+  {
+    std::lock_guard lock(mu_);
+    auto it = previous_.find(gate);
+    const bool first = it == previous_.end();
+    if (!first) before = std::move(it->second);
+    previous_[gate] = now;
+    if (first)
+      return {MeasurementKind::kNoData, 0, "first scrape of " + url + ": a rate needs two"};
+  }
+  char buf[160];
+  if (params.contains("histogram")) {
+    auto h = Selector::parse(params.value("histogram", ""));
+    if (!h) return {MeasurementKind::kError, 0, "histogram selector is not valid"};
+    const double q = params.value("quantile", 0.99);
+    auto v = quantile_between(before, now, *h, q);
+    if (!v)
+      return {MeasurementKind::kNoData, 0,
+              "no observations of " + h->name + " since the last scrape"};
+    std::snprintf(buf, sizeof(buf), "p%g of %s = %.4g", q * 100, h->name.c_str(), *v);
+    return {MeasurementKind::kValue, *v, buf};
+  }
+  auto errors = Selector::parse(params.value("errors", "")),
+       total = Selector::parse(params.value("total", ""));
+  if (!errors || !total)
+    return {MeasurementKind::kError, 0, "errors and total selectors are not valid"};
+  auto v = ratio_between(before, now, *errors, *total);
+  if (!v) return {MeasurementKind::kNoData, 0, "no " + total->name + " since the last scrape"};
+  std::snprintf(buf, sizeof(buf), "error ratio %.4g (%s over %s)", *v, errors->name.c_str(),
+                total->name.c_str());
+  return {MeasurementKind::kValue, *v, buf};
+}
+
+}  // namespace schemashift::gates

@@ -1,0 +1,27 @@
+// The metrics provider: scrapes a Prometheus text endpoint (a service's /metrics) and judges
+// what happened since its previous scrape of the same gate: an error ratio (increase of the
+// `errors` selector over increase of `total`) or a quantile of a histogram (`histogram`,
+// `quantile`, e.g. 0.99). No Prometheus server is needed. The first scrape, or a window with
+// no traffic, is no data.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "gates/gate.h"
+#include "gates/prom_text.h"
+
+namespace schemashift::gates {
+
+class MetricsProvider {
+ public:
+  Measurement measure(const std::string& gate, const nlohmann::json& params);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::vector<Sample>> previous_;  // gate name -> last scrape
+};
+
+}  // namespace schemashift::gates

@@ -1,0 +1,97 @@
+// The metrics provider against a real HTTP endpoint serving Prometheus text whose counters
+// the test moves: the first scrape is no data, then the error ratio and the p99 are computed
+// from the increases between scrapes; a quiet window is no data; an unreachable endpoint is an
+// error.
+#include <atomic>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "gates/metrics_gate.h"
+
+namespace {
+
+using namespace schemashift::gates;
+
+class MetricsEndpoint {
+ public:
+  MetricsEndpoint() {
+    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      res.set_content(
+          "# TYPE http_requests_total counter\n"
+          "http_requests_total{code=\"200\"} " +
+              std::to_string(ok_) +
+              "\n"
+              "http_requests_total{code=\"500\"} " +
+              std::to_string(errors_) +
+              "\n"
+              "req_seconds_bucket{le=\"0.05\"} " +
+              std::to_string(fast_) +
+              "\n"
+              "req_seconds_bucket{le=\"0.5\"} " +
+              std::to_string(fast_ + slow_) +
+              "\n"
+              "req_seconds_bucket{le=\"+Inf\"} " +
+              std::to_string(fast_ + slow_) + "\n",
+          "text/plain; version=0.0.4");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~MetricsEndpoint() {
+    server_.stop();
+    thread_.join();
+  }
+  void add(long ok, long errors, long fast, long slow) {
+    std::lock_guard lock(mu_);
+    ok_ += ok;
+    errors_ += errors;
+    fast_ += fast;
+    slow_ += slow;
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/metrics"; }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  long ok_ = 0, errors_ = 0, fast_ = 0, slow_ = 0;
+};
+
+TEST(MetricsGate, ErrorRatioAndP99ComeFromIncreasesBetweenScrapes) {
+  MetricsEndpoint ep;
+  ep.add(500, 0, 500, 0);
+  MetricsProvider provider;
+  const nlohmann::json ratio = {{"url", ep.url()},
+                                {"errors", "http_requests_total{code=~\"5..\"}"},
+                                {"total", "http_requests_total"}};
+  const nlohmann::json p99 = {{"url", ep.url()}, {"histogram", "req_seconds"}, {"quantile", 0.99}};
+  EXPECT_EQ(provider.measure("ratio", ratio).kind, MeasurementKind::kNoData)
+      << "a rate needs two scrapes";
+  EXPECT_EQ(provider.measure("p99", p99).kind, MeasurementKind::kNoData);
+
+  ep.add(980, 20, 900, 100);  // 1,000 requests, 2% errors; 10% slower than 50 ms
+  auto r = provider.measure("ratio", ratio);
+  ASSERT_EQ(r.kind, MeasurementKind::kValue) << r.detail;
+  EXPECT_DOUBLE_EQ(r.value, 0.02);
+  auto q = provider.measure("p99", p99);
+  ASSERT_EQ(q.kind, MeasurementKind::kValue) << q.detail;
+  EXPECT_NEAR(q.value, 0.05 + 0.45 * 90.0 / 100.0, 1e-9) << q.detail;
+
+  EXPECT_EQ(provider.measure("ratio", ratio).kind, MeasurementKind::kNoData)
+      << "no traffic since: no data";
+}
+
+TEST(MetricsGate, AnUnreachableEndpointIsAnError) {
+  MetricsProvider provider;
+  auto m = provider.measure(
+      "x", {{"url", "http://127.0.0.1:1/metrics"}, {"errors", "a"}, {"total", "b"}});
+  EXPECT_EQ(m.kind, MeasurementKind::kError);
+  EXPECT_NE(m.detail.find("scrape http://127.0.0.1:1/metrics"), std::string::npos) << m.detail;
+}
+
+}  // namespace
