@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/base64.h"
 #include "migration/decide.h"
 #include "migration/spec.h"
 #include "pg/dsn.h"
@@ -13,24 +14,6 @@ namespace schemashift::controller {
 using kube::Json;
 
 namespace {
-
-std::string b64decode(const std::string& in) {
-  static const std::string chars =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int val = 0, bits = -8;
-  for (unsigned char c : in) {
-    auto p = chars.find(static_cast<char>(c));
-    if (p == std::string::npos) continue;
-    val = (val << 6) + static_cast<int>(p);
-    bits += 6;
-    if (bits >= 0) {
-      out.push_back(static_cast<char>((val >> bits) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
 
 // A migration that cannot start: its status says why, for people and for kstatus.
 Json stalled_status(const Json& current, std::int64_t generation, const std::string& reason,
@@ -203,7 +186,13 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     obs.database_error =
         "Secret " + ns + "/" + spec->database.name + " has no key \"" + spec->database.key + "\"";
   } else {
-    dsn = b64decode((*secret)["data"][spec->database.key].get<std::string>());
+    auto decoded = base64_decode((*secret)["data"][spec->database.key].get<std::string>());
+    if (decoded) {
+      dsn = *decoded;
+    } else {
+      obs.database_error = "database Secret " + ns + "/" + spec->database.name + " key \"" +
+                           spec->database.key + "\" is not valid base64";
+    }
   }
   migration::MigrationStatus status =
       migration::MigrationStatus::from_json(obj.value("status", Json::object()));

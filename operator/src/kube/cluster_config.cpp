@@ -1,12 +1,13 @@
 #include "kube/cluster_config.h"
 
+#include "common/base64.h"
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
-#include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
 namespace schemashift::kube {
@@ -27,28 +28,17 @@ Result<std::string> read_file(const fs::path& p, const std::string& what) {
   return ss.str();
 }
 
-Result<std::string> base64_decode(const std::string& in, const std::string& what) {
-  std::string clean;
-  for (char c : in) {
-    if (c != '\n' && c != '\r' && c != ' ') clean.push_back(c);
-  }
-  std::string out(clean.size() / 4 * 3 + 3, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(clean.data()),
-                          static_cast<int>(clean.size()));
-  if (n < 0 || clean.size() % 4 != 0) return fail(config_error(what + " is not valid base64"));
-  std::size_t pad = 0;
-  if (!clean.empty() && clean.back() == '=') ++pad;
-  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
-  out.resize(static_cast<std::size_t>(n) - pad);
-  return out;
+Result<std::string> decode_data(const std::string& in, const std::string& what) {
+  auto out = base64_decode(in);
+  if (!out) return fail(config_error(what + " is not valid base64"));
+  return *out;
 }
 
 // Picks `<field>-data` (base64) or `<field>` (a file path relative to `base`).
 Result<std::string> data_or_file(const YAML::Node& node, const std::string& field,
                                  const fs::path& base, const std::string& what) {
   if (auto d = node[field + "-data"]; d && d.IsScalar())
-    return base64_decode(d.as<std::string>(), what);
+    return decode_data(d.as<std::string>(), what);
   if (auto f = node[field]; f && f.IsScalar()) {
     fs::path p = f.as<std::string>();
     if (p.is_relative()) p = base / p;
