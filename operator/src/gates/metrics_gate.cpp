@@ -1,6 +1,6 @@
 #include "gates/metrics_gate.h"
 
-#include <httplib.h>
+#include "gates/http_get.h"
 
 #include <cstdio>
 
@@ -8,19 +8,9 @@ namespace schemashift::gates {
 
 Measurement MetricsProvider::measure(const std::string& gate, const nlohmann::json& params) {
   const std::string url = params.value("url", "");
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos)
-    return {MeasurementKind::kError, 0, "url \"" + url + "\" has no scheme"};
-  const auto path_start = url.find('/', scheme_end + 3);
-  httplib::Client client(url.substr(0, path_start));
-  client.set_connection_timeout(std::chrono::seconds(2));
-  client.set_read_timeout(std::chrono::seconds(2));
-  auto r = client.Get(path_start == std::string::npos ? "/metrics" : url.substr(path_start));
-  if (!r)
-    return {MeasurementKind::kError, 0, "scrape " + url + ": " + httplib::to_string(r.error())};
-  if (r->status != 200)
-    return {MeasurementKind::kError, 0, "scrape " + url + " answered " + std::to_string(r->status)};
-  std::vector<Sample> now = parse_prometheus_text(r->body);
+  auto body = http_get(url, "/metrics");
+  if (!body) return {MeasurementKind::kError, 0, "scrape " + body.error()};
+  std::vector<Sample> now = parse_prometheus_text(*body);
   std::vector<Sample> before;
   {
     std::lock_guard lock(mu_);

@@ -1,6 +1,6 @@
 #include "gates/web.h"
 
-#include <httplib.h>
+#include "gates/http_get.h"
 
 #include <sstream>
 
@@ -9,21 +9,9 @@ namespace schemashift::gates {
 Measurement measure_web(const nlohmann::json& params) {
   const std::string url = params.value("url", "");
   const std::string path = params.value("jsonPath", "");
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string::npos)
-    return {MeasurementKind::kError, 0, "url \"" + url + "\" has no scheme"};
-  const auto path_start = url.find('/', scheme_end + 3);
-  const std::string origin = url.substr(0, path_start);
-  const std::string target = path_start == std::string::npos ? "/" : url.substr(path_start);
-  httplib::Client client(origin);
-  client.set_connection_timeout(std::chrono::seconds(2));
-  client.set_read_timeout(std::chrono::seconds(2));
-  auto r = client.Get(target);
-  if (!r) return {MeasurementKind::kError, 0, "GET " + url + ": " + httplib::to_string(r.error())};
-  if (r->status < 200 || r->status >= 300) {
-    return {MeasurementKind::kError, 0, "GET " + url + " answered " + std::to_string(r->status)};
-  }
-  auto body = nlohmann::json::parse(r->body, nullptr, false);
+  auto text = http_get(url);
+  if (!text) return {MeasurementKind::kError, 0, "GET " + text.error()};
+  auto body = nlohmann::json::parse(*text, nullptr, false);
   if (body.is_discarded())
     return {MeasurementKind::kError, 0, "GET " + url + " did not answer JSON"};
   const nlohmann::json* node = &body;
