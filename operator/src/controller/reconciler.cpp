@@ -15,6 +15,23 @@ using kube::Json;
 
 namespace {
 
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Folds a measurement into a gate's state; a change of the gate's phase becomes an event.
+void record_measurement(const gates::GateSpec& g, gates::GateState& st, const gates::Measurement& m,
+                        const std::string& now, std::vector<migration::Event>& events) {
+  const std::string before = st.phase;
+  st = gates::evaluate(g, st, m, now, epoch_ms()).state;
+  if (st.phase != before) {
+    events.push_back({st.phase == "Passing" ? "Normal" : "Warning", "Gate" + st.phase,
+                      "gate " + g.name + " " + before + " -> " + st.phase + ": " + st.last_detail});
+  }
+}
+
 // A migration that cannot start: its status says why, for people and for kstatus.
 Json stalled_status(const Json& current, std::int64_t generation, const std::string& reason,
                     const std::string& msg) {
@@ -83,9 +100,7 @@ int Reconciler::ready_replicas(const std::string& ns, const migration::Migration
 void Reconciler::evaluate_gates(PgRunner& runner, const migration::MigrationSpec& spec,
                                 migration::MigrationStatus& status, migration::Observations& obs,
                                 const std::string& now, std::vector<migration::Event>& events) {
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const auto now_ms = epoch_ms();
   std::vector<gates::GateState> next;
   auto slice = std::chrono::milliseconds(1000);
   for (const auto& g : spec.gates) {
@@ -94,14 +109,7 @@ void Reconciler::evaluate_gates(PgRunner& runner, const migration::MigrationSpec
       if (old.name == g.name) st = old;
     }
     if (st.last_checked_ms == 0 || now_ms - st.last_checked_ms >= g.interval.count()) {
-      const std::string before = st.phase;
-      st = gates::evaluate(g, st, runner.measure(g), now, now_ms).state;
-      if (st.phase != before) {
-        const bool bad = st.phase != "Passing";
-        events.push_back(
-            {bad ? "Warning" : "Normal", "Gate" + st.phase,
-             "gate " + g.name + " " + before + " -> " + st.phase + ": " + st.last_detail});
-      }
+      record_measurement(g, st, runner.measure(g), now, events);
     }
     const auto verdict = gates::standing_verdict(g, st);
     const std::string why = g.name + ": " + st.last_detail;
@@ -223,22 +231,13 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     // Throttle gates are checked before every batch, not only every interval, so the backfill
     // overshoots a lag limit by at most one batch. A trip is recorded in the gate's state.
     runner->set_backfill_guard([&, r = runner.get()] {
-      const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
       for (std::size_t i = 0; i < spec->gates.size() && i < next.gates.size(); ++i) {
         const auto& g = spec->gates[i];
         if (g.action != gates::GateAction::kThrottle || g.dry_run) continue;
         const gates::Measurement m = r->measure(g);
         if (m.kind == gates::MeasurementKind::kValue && m.value <= g.max) continue;
         if (m.kind == gates::MeasurementKind::kError) continue;  // counted at the next interval
-        const std::string before = next.gates[i].phase;
-        next.gates[i] = gates::evaluate(g, next.gates[i], m, now, now_ms).state;
-        if (next.gates[i].phase != before) {
-          gate_events.push_back(
-              {"Warning", "Gate" + next.gates[i].phase,
-               "gate " + g.name + " " + before + " -> " + next.gates[i].phase + ": " + m.detail});
-        }
+        record_measurement(g, next.gates[i], m, now, gate_events);
         return false;
       }
       return true;
