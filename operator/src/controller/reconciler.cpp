@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/base64.h"
+#include "common/time.h"
 #include "migration/decide.h"
 #include "migration/spec.h"
 #include "pg/dsn.h"
@@ -46,15 +47,6 @@ Json stalled_status(const Json& current, std::int64_t generation, const std::str
 }
 
 }  // namespace
-
-std::string rfc3339_now() {
-  std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 Reconciler::Reconciler(kube::Client client, runtime::EventRecorder& events)
     : client_(std::move(client)), events_(events) {}

@@ -41,7 +41,4 @@ class Reconciler {
   std::map<std::string, std::shared_ptr<PgRunner>> runners_;
 };
 
-// RFC 3339 UTC, seconds precision (metav1.Time).
-std::string rfc3339_now();
-
 }  // namespace schemashift::controller

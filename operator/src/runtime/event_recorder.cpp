@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "runtime/leader_election.h"  // micro_time
+#include "common/time.h"
 
 namespace schemashift::runtime {
 

@@ -1,23 +1,10 @@
 #include "runtime/leader_election.h"
 
-#include <ctime>
+#include "common/time.h"
 
 namespace schemashift::runtime {
 
 using SteadyClock = std::chrono::steady_clock;
-
-std::string micro_time(std::chrono::system_clock::time_point t) {
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  std::time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[80];
-  std::snprintf(out, sizeof(out), "%s.%06lldZ", buf, static_cast<long long>(micros));
-  return out;
-}
 
 LeaderElector::LeaderElector(kube::Client client, LeaderElectionConfig cfg)
     : client_(std::move(client)), cfg_(std::move(cfg)) {}

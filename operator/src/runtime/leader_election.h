@@ -54,7 +54,4 @@ class LeaderElector {
   std::chrono::steady_clock::time_point observed_at_{};
 };
 
-// RFC 3339 with microseconds in UTC ("2026-01-02T03:04:05.123456Z"): metav1.MicroTime.
-std::string micro_time(std::chrono::system_clock::time_point t);
-
 }  // namespace schemashift::runtime
