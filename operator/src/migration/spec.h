@@ -33,7 +33,7 @@ struct Target {
 
 struct BackfillSpec {
   std::string table, key_column, set, pending_where;
-  std::chrono::milliseconds target_batch_duration{200};
+  std::chrono::milliseconds target_batch_duration{20};
   int min_batch = 100;
   int max_batch = 50000;
 };

@@ -26,7 +26,7 @@ struct BackfillConfig {
   std::string key_column{};     // "id"
   std::string set{};            // "amount = amount_cents / 100.0"
   std::string pending_where{};  // optional: only rows matching it are updated ("amount IS NULL")
-  std::chrono::milliseconds target_batch_duration{200};
+  std::chrono::milliseconds target_batch_duration{20};
   int min_batch = 100;
   int max_batch = 50000;
   int initial_batch = 1000;
