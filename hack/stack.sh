@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The local stack: PostgreSQL primary + streaming replica, etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kwok, Kafka (KRaft) and Apicurio Registry, all on
-# loopback with free ports.
+# kube-controller-manager, kube-scheduler, kwok, Kafka (KRaft), Apicurio Registry and
+# Prometheus, all on loopback with free ports.
 #
 #   hack/stack.sh up       build/fetch what is missing, start everything, write $STACK_DIR/env
 #   hack/stack.sh down     stop every process of this stack and remove its data
@@ -20,9 +20,9 @@ STACK_DIR="$(cd "$STACK_DIR" && pwd)"
 
 # Start order; stop runs it backwards.
 COMPONENTS=(postgres-primary postgres-replica etcd kube-apiserver kube-controller-manager
-  kube-scheduler kwok kafka schema-registry)
+  kube-scheduler kwok kafka schema-registry prometheus)
 PORT_NAMES=(postgres-primary postgres-replica etcd etcd-peer kube-apiserver
-  kube-controller-manager kube-scheduler kwok kafka kafka-controller schema-registry)
+  kube-controller-manager kube-scheduler kwok kafka kafka-controller schema-registry prometheus)
 
 declare -A PORTS
 
@@ -102,6 +102,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/stack.d/postgres.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/stack.d/kube.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/stack.d/kafka.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/stack.d/registry.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/stack.d/prometheus.sh"
 
 write_env() {
   local pw="$PG_PASSWORD" pp="${PORTS[postgres-primary]}" rp="${PORTS[postgres-replica]}"
@@ -124,6 +125,8 @@ export PG_FULFILLMENT_DSN='postgresql://schemashift:$pw@127.0.0.1:$pp/fulfillmen
 export PG_REPLICA_ORDERS_DSN='postgresql://schemashift:$pw@127.0.0.1:$rp/orders'
 export KAFKA_BOOTSTRAP='127.0.0.1:${PORTS[kafka]}'
 export SCHEMA_REGISTRY_URL='http://127.0.0.1:${PORTS[schema-registry]}/apis/ccompat/v7'
+export PROMETHEUS_URL='http://127.0.0.1:${PORTS[prometheus]}'
+export PROMETHEUS_TARGETS_DIR='$STACK_DIR/prometheus/targets'
 export HELM_BIN='$TOOLS_BIN/helm'
 export KUBECTL_BIN='$(command -v kubectl)'
 export KWOK_BIN='$TOOLS_BIN/kwok'
@@ -151,6 +154,7 @@ cmd_up() {
   kube_up
   kafka_up
   registry_up
+  prometheus_up
   write_env
   log "stack up in $((SECONDS - t0))s; use it with: source $STACK_DIR/env"
 }
@@ -164,7 +168,7 @@ cmd_down() {
     esac
   done
   postgres_down
-  rm -rf "$STACK_DIR"/{data,pids,pki,helm,env,ports,secrets,kubeconfig*,kafka*.properties}
+  rm -rf "$STACK_DIR"/{data,pids,pki,helm,prometheus,env,ports,secrets,kubeconfig*,kafka*.properties}
   log "stack in $STACK_DIR is down"
 }
 

@@ -335,6 +335,59 @@ TEST_F(SchemaMigrationE2E, AnSloBreachDuringBackfillRollsBackAutomatically) {
   EXPECT_EQ(scalar(db_, "SELECT sum(amount_cents::bigint) FROM " + table_), "45000150000");
 }
 
+TEST_F(SchemaMigrationE2E, ContractWaitsUntilNobodyHasReadTheOldColumnForTheWindow) {
+  make_orders(10000);
+  // An old reader still selects the column contract would drop.
+  std::atomic<bool> reading{true};
+  std::thread reader([&] {
+    pqxx::connection app(stack_var("PG_ORDERS_DSN"));
+    for (int i = 1; reading; ++i) {
+      pqxx::work tx(app);
+      tx.exec("SELECT amount_cents FROM " + table_ + " WHERE id = " + std::to_string(i % 100 + 1));
+      tx.commit();
+      std::this_thread::sleep_for(100ms);
+    }
+  });
+  const std::string gate =
+      "  gates:\n  - {name: old-readers, provider: postgresStatements, pattern: \"amount_cents "
+      "FROM " +
+      table_ + "\", intervalSeconds: 0.5, windowSeconds: 2, count: 3}\n";
+  ASSERT_EQ(
+      run_command(kubectl("apply -f " + write_temp(manifest("evidence", 5000, gate)))).exit_code,
+      0);
+  auto wait = run_command(kubectl("-n " + ns_ +
+                                  " wait --for=jsonpath='{.status.phase}'=AwaitingContract "
+                                  "smig/evidence --timeout=60s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("evidence");
+  std::this_thread::sleep_for(4s);
+  EXPECT_EQ(phase("evidence"), "AwaitingContract") << "contract must wait while the reader reads";
+  auto ready = run_command(kubectl(
+      "-n " + ns_ +
+      " get smig evidence -o jsonpath='{.status.conditions[?(@.type==\"Ready\")].message}'"));
+  EXPECT_NE(
+      ready.output.find("waiting for evidence that old readers are gone: old-readers Waiting"),
+      std::string::npos)
+      << ready.output;
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
+                            table_ + "' AND column_name = 'amount_cents'"),
+            "1");
+
+  reading = false;  // the last old reader is gone
+  const auto gone = std::chrono::steady_clock::now();
+  reader.join();
+  wait =
+      run_command(kubectl("-n " + ns_ + " wait --for=condition=Ready smig/evidence --timeout=60s"));
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - gone).count();
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("evidence");
+  std::printf("last old reader gone -> Completed in %.2f s (window 2 s, 3 clean readings)\n", secs);
+  EXPECT_GE(secs, 1.5) << "the window must pass first";
+  EXPECT_EQ(phase("evidence"), "Completed");
+  auto events = run_command(
+      kubectl("-n " + ns_ + " get events.events.k8s.io -o jsonpath='{.items[*].reason}'"));
+  EXPECT_NE(events.output.find("GateSatisfied"), std::string::npos) << events.output;
+}
+
 TEST_F(SchemaMigrationE2E, BadDataFoundByVerificationRollsBackNamingTheRow) {
   make_orders(100000);
   std::string m = manifest("corrupt", 5000);

@@ -86,6 +86,19 @@ TEST(MetricsGate, ErrorRatioAndP99ComeFromIncreasesBetweenScrapes) {
       << "no traffic since: no data";
 }
 
+TEST(MetricsGate, ACounterGateReportsItsIncreaseSinceTheLastScrape) {
+  MetricsEndpoint ep;
+  MetricsProvider provider;
+  const nlohmann::json v1 = {{"url", ep.url()}, {"counter", "http_requests_total{code=\"500\"}"}};
+  EXPECT_EQ(provider.measure("v1", v1).kind, MeasurementKind::kNoData);
+  ep.add(10, 7, 0, 0);
+  auto m = provider.measure("v1", v1);
+  ASSERT_EQ(m.kind, MeasurementKind::kValue) << m.detail;
+  EXPECT_EQ(m.value, 7);
+  m = provider.measure("v1", v1);
+  EXPECT_EQ(m.value, 0) << "quiet since: evidence that nobody calls it";
+}
+
 TEST(MetricsGate, AnUnreachableEndpointIsAnError) {
   MetricsProvider provider;
   auto m = provider.measure(

@@ -4,6 +4,7 @@
 
 #include "flags/flag_store.h"
 #include "gates/kafka_lag.h"
+#include "gates/prometheus.h"
 #include "gates/replica_lag.h"
 #include "gates/web.h"
 #include "pg/ddl.h"
@@ -53,6 +54,9 @@ gates::Measurement PgRunner::measure(const gates::GateSpec& gate) {
   if (gate.provider == "web") return gates::measure_web(gate.params);
   if (gate.provider == "kafkaConsumerLag") return gates::measure_kafka_lag(gate.params);
   if (gate.provider == "metrics") return metrics_.measure(gate.name, gate.params);
+  if (gate.provider == "prometheus") return gates::measure_prometheus(gate.params);
+  if (gate.provider == "postgresStatements")
+    return statements_.measure(*work_, gate.name, gate.params);
   return {gates::MeasurementKind::kError, 0, "provider " + gate.provider + " is not available"};
 }
 

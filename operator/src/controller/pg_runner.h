@@ -14,6 +14,7 @@
 #include "common/result.h"
 #include "gates/gate.h"
 #include "gates/metrics_gate.h"
+#include "gates/pg_statements.h"
 #include "migration/decide.h"
 #include "pg/backfill.h"
 #include "pg/fence.h"
@@ -60,6 +61,7 @@ class PgRunner {
   std::chrono::milliseconds backfill_slice_{1000};
   std::function<bool()> backfill_guard_;
   gates::MetricsProvider metrics_;
+  gates::StatementsProvider statements_;
 };
 
 }  // namespace schemashift::controller

@@ -28,7 +28,9 @@ void record_measurement(const gates::GateSpec& g, gates::GateState& st, const ga
   const std::string before = st.phase;
   st = gates::evaluate(g, st, m, now, epoch_ms()).state;
   if (st.phase != before) {
-    events.push_back({st.phase == "Passing" ? "Normal" : "Warning", "Gate" + st.phase,
+    const bool good = st.phase == "Passing" || st.phase == "Satisfied" ||
+                      st.phase == "Successful" || st.phase == "Gathering";
+    events.push_back({good ? "Normal" : "Warning", "Gate" + st.phase,
                       "gate " + g.name + " " + before + " -> " + st.phase + ": " + st.last_detail});
   }
 }
@@ -100,12 +102,23 @@ void Reconciler::evaluate_gates(PgRunner& runner, const migration::MigrationSpec
     for (const auto& old : status.gates) {
       if (old.name == g.name) st = old;
     }
-    if (st.last_checked_ms == 0 || now_ms - st.last_checked_ms >= g.interval.count()) {
+    // Evidence is gathered only while contract waits (before that, the old shape is still
+    // legitimately read); other gates are measured on their interval until `count` ends them.
+    const bool evidence = g.action == gates::GateAction::kEvidence;
+    // Until then an unmet evidence gate still says "wait", so a migration entering
+    // AwaitingContract within one decision stops there for the evidence.
+    if (gates::measuring(g, st) &&
+        (!evidence || status.phase == migration::Phase::kAwaitingContract) &&
+        (st.last_checked_ms == 0 || now_ms - st.last_checked_ms >= g.interval.count())) {
       record_measurement(g, st, runner.measure(g), now, events);
     }
     const auto verdict = gates::standing_verdict(g, st);
     const std::string why = g.name + ": " + st.last_detail;
-    if (verdict == gates::Verdict::kAbort) {
+    if (verdict == gates::Verdict::kAwaitEvidence) {
+      obs.gates.evidence_pending = true;
+      obs.gates.evidence_reason += (obs.gates.evidence_reason.empty() ? "" : "; ") + g.name + " " +
+                                   st.phase + " (" + st.last_detail + ")";
+    } else if (verdict == gates::Verdict::kAbort) {
       obs.gates.abort = true;
       obs.gates.abort_reason += (obs.gates.abort_reason.empty() ? "" : "; ") + why;
     } else if (verdict == gates::Verdict::kThrottle || verdict == gates::Verdict::kPause) {

@@ -1,5 +1,7 @@
 #include "gates/gate.h"
 
+#include <algorithm>
+
 namespace schemashift::gates {
 
 using nlohmann::json;
@@ -16,7 +18,9 @@ json GateState::to_json() const {
           {"lastValue", last_value},
           {"lastDetail", last_detail},
           {"lastChecked", last_checked},
-          {"lastCheckedMs", last_checked_ms}};
+          {"lastCheckedMs", last_checked_ms},
+          {"cleanSinceMs", clean_since_ms},
+          {"cleanStreak", clean_streak}};
 }
 
 GateState GateState::from_json(const json& j) {
@@ -33,11 +37,17 @@ GateState GateState::from_json(const json& j) {
   s.last_detail = j.value("lastDetail", "");
   s.last_checked = j.value("lastChecked", "");
   s.last_checked_ms = j.value("lastCheckedMs", std::int64_t{0});
+  s.clean_since_ms = j.value("cleanSinceMs", std::int64_t{0});
+  s.clean_streak = j.value("cleanStreak", 0);
   return s;
 }
 
 Verdict standing_verdict(const GateSpec& spec, const GateState& s) {
   if (spec.dry_run) return Verdict::kPass;
+  if (spec.action == GateAction::kEvidence) {
+    return s.phase == "Satisfied" ? Verdict::kPass : Verdict::kAwaitEvidence;
+  }
+  if (s.phase == "Successful") return Verdict::kPass;
   if (s.phase == "Throttling") return Verdict::kThrottle;
   if (s.phase == "Inconclusive")
     return spec.no_data == NoDataPolicy::kPause ? Verdict::kPause : Verdict::kAbort;
@@ -48,12 +58,45 @@ Verdict standing_verdict(const GateSpec& spec, const GateState& s) {
   return Verdict::kPass;
 }
 
+bool measuring(const GateSpec& spec, const GateState& s) {
+  // Evidence keeps being measured while contract waits: a reader that comes back undoes it.
+  if (spec.action == GateAction::kEvidence) return true;
+  return s.phase != "Successful" && !(spec.count > 0 && s.measurements() >= spec.count);
+}
+
+namespace {
+
+// Evidence: clean means a value at or under the limit; anything else starts the window over.
+void judge_evidence(const GateSpec& spec, GateState& s, const Measurement& m, std::int64_t now_ms) {
+  const bool clean = m.kind == MeasurementKind::kValue && m.value <= spec.max;
+  if (m.kind == MeasurementKind::kValue) s.last_value = m.value;
+  if (m.kind == MeasurementKind::kNoData) ++s.inconclusive;
+  if (!clean) {
+    if (m.kind == MeasurementKind::kValue) ++s.failures;
+    s.clean_since_ms = 0;
+    s.clean_streak = 0;
+    s.phase = m.kind == MeasurementKind::kNoData ? "Inconclusive" : "Waiting";
+    return;
+  }
+  ++s.successes;
+  if (s.clean_streak++ == 0) s.clean_since_ms = now_ms;
+  const bool window_over = now_ms - s.clean_since_ms >= spec.window.count();
+  s.phase = window_over && s.clean_streak >= std::max(1, spec.count) ? "Satisfied" : "Gathering";
+}
+
+}  // namespace
+
 Evaluation evaluate(const GateSpec& spec, GateState s, const Measurement& m, const std::string& now,
                     std::int64_t now_ms) {
   s.name = spec.name;
   s.last_checked = now;
   s.last_checked_ms = now_ms;
   s.last_detail = m.detail;
+  if (spec.action == GateAction::kEvidence && m.kind != MeasurementKind::kError) {
+    s.consecutive_errors = 0;
+    judge_evidence(spec, s, m, now_ms);
+    return {s, standing_verdict(spec, s)};
+  }
   switch (m.kind) {
     case MeasurementKind::kError:
       ++s.errors;
@@ -92,9 +135,31 @@ Evaluation evaluate(const GateSpec& spec, GateState s, const Measurement& m, con
       break;
     }
   }
-  if (s.phase == "Pending") s.phase = "Passing";  // errors below the limit on a first check
+  if (s.phase == "Pending") {
+    // Errors below the limit on a first check (an evidence gate has no evidence yet).
+    s.phase = spec.action == GateAction::kEvidence ? "Waiting" : "Passing";
+  }
+  if (spec.action == GateAction::kEvidence && s.phase == "Error") {
+    s.clean_since_ms = 0;
+    s.clean_streak = 0;
+  }
+  if (spec.action != GateAction::kEvidence && spec.count > 0 && s.measurements() >= spec.count &&
+      s.phase != "Failed" && s.phase != "Error") {
+    s.phase = "Successful";
+    s.tripped = false;
+  }
   return {s, standing_verdict(spec, s)};
 }
+
+namespace {
+
+// Evidence gates default to a limit of 0 (none at all); others must say where the limit is.
+bool max_given(const json& g, const GateSpec& s) {
+  if (g.contains("max")) return g["max"].is_number();
+  return s.action == GateAction::kEvidence;
+}
+
+}  // namespace
 
 std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& errors) {
   std::vector<GateSpec> out;
@@ -110,17 +175,36 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
     s.name = g.value("name", "");
     s.provider = g.value("provider", "");
     if (s.name.empty()) errors.push_back(p + ".name: is required");
-    if (s.provider != "postgresReplicaLag" && s.provider != "web" &&
-        s.provider != "kafkaConsumerLag" && s.provider != "metrics") {
+    static const std::vector<std::string> kProviders = {
+        "postgresReplicaLag", "kafkaConsumerLag", "metrics", "prometheus", "web",
+        "postgresStatements"};
+    if (std::find(kProviders.begin(), kProviders.end(), s.provider) == kProviders.end()) {
       errors.push_back(p + ".provider: \"" + s.provider +
-                       "\" is not available yet (supported: postgresReplicaLag, kafkaConsumerLag, "
-                       "metrics, web)");
+                       "\" is not a provider (one of postgresReplicaLag, kafkaConsumerLag, "
+                       "metrics, prometheus, web, postgresStatements)");
       continue;
     }
-    // Lag gates throttle, SLO gates abort, unless the gate says otherwise.
+    // Lag gates throttle, SLO gates abort, statement evidence holds contract, unless the gate
+    // says otherwise.
     const std::string fallback =
-        s.provider == "web" || s.provider == "metrics" ? "Abort" : "Throttle";
-    s.action = g.value("action", fallback) == "Abort" ? GateAction::kAbort : GateAction::kThrottle;
+        s.provider == "postgresStatements"                                             ? "Evidence"
+        : s.provider == "web" || s.provider == "metrics" || s.provider == "prometheus" ? "Abort"
+                                                                                       : "Throttle";
+    const std::string action = g.value("action", fallback);
+    if (action != "Throttle" && action != "Abort" && action != "Evidence") {
+      errors.push_back(p + ".action: must be Throttle, Abort or Evidence");
+    }
+    s.action = action == "Abort"      ? GateAction::kAbort
+               : action == "Evidence" ? GateAction::kEvidence
+                                      : GateAction::kThrottle;
+    s.count = g.value("count", 0);
+    if (s.count < 0) errors.push_back(p + ".count: must not be negative");
+    s.window =
+        std::chrono::milliseconds(static_cast<long long>(g.value("windowSeconds", 0.0) * 1000));
+    if (s.window.count() < 0) errors.push_back(p + ".windowSeconds: must not be negative");
+    if (s.action != GateAction::kEvidence && g.contains("windowSeconds")) {
+      errors.push_back(p + ".windowSeconds: only evidence gates (action: Evidence) have a window");
+    }
     s.interval =
         std::chrono::milliseconds(static_cast<long long>(g.value("intervalSeconds", 2.0) * 1000));
     if (s.interval.count() < 100) errors.push_back(p + ".intervalSeconds: must be at least 0.1");
@@ -144,21 +228,34 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
     } else if (s.provider == "metrics") {
       if (g.value("url", "").rfind("http", 0) != 0)
         errors.push_back(p + ".url: an http:// or https:// URL is required");
-      const bool ratio = g.contains("errors") && g.contains("total"),
-                 quantile = g.contains("histogram");
-      if (ratio == quantile) {
-        errors.push_back(
-            p + ": give either errors and total (an error ratio) or histogram and quantile");
+      const int kinds = (g.contains("errors") && g.contains("total") ? 1 : 0) +
+                        (g.contains("histogram") ? 1 : 0) + (g.contains("counter") ? 1 : 0);
+      if (kinds != 1) {
+        errors.push_back(p +
+                         ": give one of errors and total (an error ratio), histogram and "
+                         "quantile, or counter (its increase)");
       }
-      if (!g.contains("max") || !g["max"].is_number())
-        errors.push_back(p + ".max: a number is required");
+      if (!max_given(g, s)) errors.push_back(p + ".max: a number is required");
+      s.max = g.value("max", 0.0);
+    } else if (s.provider == "prometheus") {
+      if (g.value("address", "").rfind("http", 0) != 0)
+        errors.push_back(p +
+                         ".address: the Prometheus server's http:// or https:// URL is required");
+      if (g.value("query", "").empty()) errors.push_back(p + ".query: a PromQL query is required");
+      if (!max_given(g, s)) errors.push_back(p + ".max: a number is required");
+      s.max = g.value("max", 0.0);
+    } else if (s.provider == "postgresStatements") {
+      if (g.value("pattern", "").empty()) {
+        errors.push_back(p +
+                         ".pattern: a regular expression for the statements is required (e.g. "
+                         "\\mtotal_cents\\M for the old column)");
+      }
       s.max = g.value("max", 0.0);
     } else if (s.provider == "web") {
       if (g.value("url", "").rfind("http", 0) != 0)
         errors.push_back(p + ".url: an http:// or https:// URL is required");
       if (g.value("jsonPath", "").empty()) errors.push_back(p + ".jsonPath: is required");
-      if (!g.contains("max") || !g["max"].is_number())
-        errors.push_back(p + ".max: a number is required");
+      if (!max_given(g, s)) errors.push_back(p + ".max: a number is required");
       s.max = g.value("max", 0.0);
     }
     out.push_back(std::move(s));

@@ -2,7 +2,13 @@
 // lag, consumer lag, an error ratio), compares it with its limit and gives a verdict:
 //   Throttle gates (lag) hold the backfill while over the limit and release it once the value
 //   is back under a lower resume level (hysteresis, so the backfill does not flap);
-//   Abort gates (SLOs) roll the migration back once failures pass failureLimit.
+//   Abort gates (SLOs) roll the migration back once failures pass failureLimit;
+//   Evidence gates decide when contract is safe: they are measured while the migration awaits
+//   contract and hold it until their value has stayed at or under the limit for windowSeconds
+//   and `count` measurements in a row (old readers gone: no SELECT touching the old column,
+//   no v1 traffic, no consumer behind on the old topic).
+// `count` on a throttle or abort gate ends its measuring after that many measurements
+// (Successful unless it failed), as Argo Rollouts' count does.
 // Semantics follow Argo Rollouts analysis: intervalSeconds, failureLimit, consecutiveErrorLimit
 // (default 4: a provider erroring more often in a row fails the gate), an explicit policy for
 // no data (Pause by default: missing data never passes), and dryRun (judge, record, never act).
@@ -18,7 +24,7 @@
 
 namespace schemashift::gates {
 
-enum class GateAction { kThrottle, kAbort };
+enum class GateAction { kThrottle, kAbort, kEvidence };
 enum class NoDataPolicy { kPause, kFail };
 
 struct GateSpec {
@@ -30,6 +36,9 @@ struct GateSpec {
   double resume_ratio = 0.8;  // throttle gates release once the value is at or under max * this
   int failure_limit = 0;      // abort gates: failures tolerated before aborting
   int consecutive_error_limit = 4;
+  int count = 0;  // throttle/abort: measurements before the gate completes (0: no end);
+                  // evidence: clean measurements in a row required (at least 1)
+  std::chrono::milliseconds window{0};  // evidence: how long the value must stay clean
   NoDataPolicy no_data = NoDataPolicy::kPause;
   bool dry_run = false;
   nlohmann::json params = nlohmann::json::object();  // provider settings
@@ -43,18 +52,25 @@ struct Measurement {
   std::string detail{};  // e.g. "replica lag 12.1 MB, 3.2 s"
 };
 
-enum class Verdict { kPass, kThrottle, kPause, kAbort };
+// kAwaitEvidence: an evidence gate not yet satisfied (holds contract, nothing else).
+enum class Verdict { kPass, kThrottle, kPause, kAbort, kAwaitEvidence };
 
 // What status keeps per gate between evaluations.
 struct GateState {
   std::string name{};
-  std::string phase = "Pending";  // Passing, Throttling, Inconclusive, Failed, Error
+  // Passing, Throttling, Inconclusive, Failed, Error, Successful (count reached);
+  // evidence gates: Gathering (clean, window not yet over), Waiting (not clean), Satisfied.
+  std::string phase = "Pending";
   int successes = 0, failures = 0, inconclusive = 0, errors = 0, consecutive_errors = 0;
   bool tripped = false;  // throttle gates: over the limit, not yet back under the resume level
   double last_value = 0;
   std::string last_detail{};
   std::string last_checked{};        // RFC 3339
   std::int64_t last_checked_ms = 0;  // steady epoch of the last check, for the interval
+  std::int64_t clean_since_ms = 0;   // evidence: when the value last became clean (0: not clean)
+  int clean_streak = 0;              // evidence: clean measurements in a row
+
+  int measurements() const { return successes + failures + inconclusive; }
 
   nlohmann::json to_json() const;
   static GateState from_json(const nlohmann::json& j);
@@ -70,6 +86,9 @@ Evaluation evaluate(const GateSpec& spec, GateState state, const Measurement& m,
 
 // The verdict a gate's stored state implies between measurements.
 Verdict standing_verdict(const GateSpec& spec, const GateState& state);
+
+// Whether the gate still takes measurements (false once `count` has completed it).
+bool measuring(const GateSpec& spec, const GateState& state);
 
 // Parses spec.gates[] (field-path errors appended to `errors`).
 std::vector<GateSpec> parse_gates(const nlohmann::json& gates, std::vector<std::string>& errors);

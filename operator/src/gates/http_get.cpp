@@ -14,7 +14,8 @@ Result<std::string, std::string> http_get(const std::string& url, const std::str
   auto r = client.Get(path_start == std::string::npos ? default_path : url.substr(path_start));
   if (!r) return fail(url + ": " + httplib::to_string(r.error()));
   if (r->status < 200 || r->status >= 300)
-    return fail(url + " answered " + std::to_string(r->status));
+    return fail(url + " answered " + std::to_string(r->status) +
+                (r->body.empty() ? "" : ": " + r->body.substr(0, 300)));
   return std::move(r->body);
 }
 

@@ -33,6 +33,14 @@ Measurement MetricsProvider::measure(const std::string& gate, const nlohmann::js
     std::snprintf(buf, sizeof(buf), "p%g of %s = %.4g", q * 100, h->name.c_str(), *v);
     return {MeasurementKind::kValue, *v, buf};
   }
+  if (params.contains("counter")) {
+    auto c = Selector::parse(params.value("counter", ""));
+    if (!c) return {MeasurementKind::kError, 0, "counter selector is not valid"};
+    const double v = increase_between(before, now, *c);
+    std::snprintf(buf, sizeof(buf), "%s increased by %.4g since the last scrape", c->name.c_str(),
+                  v);
+    return {MeasurementKind::kValue, v, buf};
+  }
   auto errors = Selector::parse(params.value("errors", "")),
        total = Selector::parse(params.value("total", ""));
   if (!errors || !total)

@@ -1,8 +1,9 @@
 // The metrics provider: scrapes a Prometheus text endpoint (a service's /metrics) and judges
 // what happened since its previous scrape of the same gate: an error ratio (increase of the
-// `errors` selector over increase of `total`) or a quantile of a histogram (`histogram`,
-// `quantile`, e.g. 0.99). No Prometheus server is needed. The first scrape, or a window with
-// no traffic, is no data.
+// `errors` selector over increase of `total`), a quantile of a histogram (`histogram`,
+// `quantile`, e.g. 0.99), or the increase of a counter (`counter`, e.g. v1 requests, for
+// evidence that old clients are gone). No Prometheus server is needed. The first scrape, or a
+// window with no traffic, is no data.
 #pragma once
 
 #include <map>

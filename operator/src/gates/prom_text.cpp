@@ -108,6 +108,12 @@ double sum(const std::vector<Sample>& samples, const Selector& sel) {
   return total;
 }
 
+double increase_between(const std::vector<Sample>& before, const std::vector<Sample>& after,
+                        const Selector& counter) {
+  const double a = sum(after, counter), b = sum(before, counter);
+  return a >= b ? a - b : a;  // a smaller sum means the counter restarted from zero
+}
+
 std::optional<double> ratio_between(const std::vector<Sample>& before,
                                     const std::vector<Sample>& after, const Selector& numerator,
                                     const Selector& denominator) {

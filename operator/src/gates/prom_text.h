@@ -31,6 +31,10 @@ struct Selector {
 // Sum of the matching samples' values.
 double sum(const std::vector<Sample>& samples, const Selector& sel);
 
+// Increase of sum(counter) between the scrapes (a restarted counter counts from zero).
+double increase_between(const std::vector<Sample>& before, const std::vector<Sample>& after,
+                        const Selector& counter);
+
 // Increase of sum(numerator) over increase of sum(denominator) between `before` and `after`;
 // nullopt when the denominator did not increase (no traffic: no data).
 std::optional<double> ratio_between(const std::vector<Sample>& before,

@@ -134,6 +134,10 @@ struct Machine {
         enter(Phase::kAwaitingContract, "ReadersSwitched", "every instance reads the new shape");
         return true;
       case Phase::kAwaitingContract:
+        if (obs.gates.evidence_pending) {
+          d.requeue_after = kThrottlePoll;
+          return false;
+        }
         if (spec.approval == Approval::kAuto || spec.approve) {
           enter(Phase::kContracting, spec.approve ? "Approved" : "AutoApproved");
           return true;
@@ -193,6 +197,9 @@ struct Machine {
            p == Phase::kRollingBack) &&
           !obs.barrier_detail.empty()) {
         msg += ": " + obs.barrier_detail;
+      }
+      if (p == Phase::kAwaitingContract && obs.gates.evidence_pending) {
+        msg += ": waiting for evidence that old readers are gone: " + obs.gates.evidence_reason;
       }
       if (!s().last_error.empty()) msg += "; last error: " + s().last_error;
       set_condition(c, "Ready", "False", phase, msg, gen, now);

@@ -23,6 +23,8 @@ struct GateVerdicts {
   std::string throttle_reason{};
   bool abort = false;  // SLO gates: roll back (before Contracting), stall (during it)
   std::string abort_reason{};
+  bool evidence_pending = false;  // evidence gates: contract must wait
+  std::string evidence_reason{};
 };
 
 struct Observations {

@@ -32,6 +32,23 @@ Evaluation step(const GateSpec& g, GateState& s, Measurement m) {
 
 Measurement value(double v) { return {MeasurementKind::kValue, v, "v=" + std::to_string(v)}; }
 
+GateSpec evidence_gate() {
+  GateSpec g;
+  g.name = "old-column-readers";
+  g.provider = "postgresStatements";
+  g.action = GateAction::kEvidence;
+  g.max = 0;
+  g.window = std::chrono::milliseconds(10000);
+  g.count = 3;
+  return g;
+}
+
+Evaluation at(const GateSpec& g, GateState& s, Measurement m, std::int64_t ms) {
+  auto e = evaluate(g, s, m, "t", ms);
+  s = e.state;
+  return e;
+}
+
 TEST(Gate, AThrottleGateHoldsOverTheLimitAndReleasesOnlyUnderTheResumeLevel) {
   GateSpec g = lag_gate();
   GateState s;
@@ -101,6 +118,101 @@ TEST(Gate, StateSurvivesAJsonRoundTrip) {
   GateState s;
   step(g, s, value(2000));
   EXPECT_EQ(GateState::from_json(s.to_json()).to_json(), s.to_json());
+}
+
+TEST(Gate, EvidenceNeedsACleanWindowAndCountInARowAndAnyReaderStartsItOver) {
+  GateSpec g = evidence_gate();
+  GateState s;
+  const Measurement baseline{MeasurementKind::kNoData, 0, "baseline"};
+  EXPECT_EQ(at(g, s, baseline, 0).verdict, Verdict::kAwaitEvidence) << "no data is no evidence";
+  EXPECT_EQ(s.phase, "Inconclusive");
+  EXPECT_EQ(at(g, s, value(0), 1000).verdict, Verdict::kAwaitEvidence);
+  EXPECT_EQ(s.phase, "Gathering");
+  EXPECT_EQ(at(g, s, value(0), 6000).verdict, Verdict::kAwaitEvidence);
+  EXPECT_EQ(at(g, s, value(2), 8000).verdict, Verdict::kAwaitEvidence) << "a reader came back";
+  EXPECT_EQ(s.phase, "Waiting");
+  EXPECT_EQ(s.clean_streak, 0);
+  EXPECT_EQ(at(g, s, value(0), 9000).verdict, Verdict::kAwaitEvidence);
+  EXPECT_EQ(at(g, s, value(0), 19000).verdict, Verdict::kAwaitEvidence)
+      << "10 s have passed, but only 2 clean readings of the 3 required";
+  EXPECT_EQ(at(g, s, value(0), 19500).verdict, Verdict::kPass);
+  EXPECT_EQ(s.phase, "Satisfied");
+  EXPECT_TRUE(measuring(g, s)) << "evidence is re-checked while contract waits";
+  EXPECT_EQ(at(g, s, value(1), 20000).verdict, Verdict::kAwaitEvidence);
+  EXPECT_EQ(standing_verdict(g, s), Verdict::kAwaitEvidence);
+}
+
+TEST(Gate, EvidenceNeverPassesOnErrorsAndDryRunNeverHolds) {
+  GateSpec g = evidence_gate();
+  g.count = 1;
+  g.window = std::chrono::milliseconds(0);
+  GateState s;
+  const Measurement err{MeasurementKind::kError, 0, "pg_stat_statements is not installed"};
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(at(g, s, err, i).verdict, Verdict::kAwaitEvidence);
+  EXPECT_EQ(s.phase, "Error");
+  EXPECT_EQ(at(g, s, value(0), 10).verdict, Verdict::kPass);
+  g.dry_run = true;
+  GateState d;
+  EXPECT_EQ(at(g, d, value(5), 0).verdict, Verdict::kPass);
+  EXPECT_EQ(d.phase, "Waiting") << "judged and recorded all the same";
+}
+
+TEST(Gate, CountEndsAGateAfterThatManyMeasurementsUnlessItFailed) {
+  GateSpec g = slo_gate();
+  g.count = 3;
+  g.failure_limit = 1;
+  GateState s;
+  step(g, s, value(0.001));
+  EXPECT_TRUE(measuring(g, s));
+  step(g, s, value(0.05));
+  EXPECT_EQ(step(g, s, value(0.001)).verdict, Verdict::kPass);
+  EXPECT_EQ(s.phase, "Successful") << "1 failure within failureLimit 1 after 3 measurements";
+  EXPECT_FALSE(measuring(g, s));
+
+  GateState f;
+  step(g, f, value(0.05));
+  step(g, f, value(0.05));
+  EXPECT_EQ(step(g, f, value(0.001)).verdict, Verdict::kAbort);
+  EXPECT_EQ(f.phase, "Failed");
+  EXPECT_FALSE(measuring(g, f)) << "count reached: measuring stops, the failure stands";
+
+  GateSpec lag = lag_gate();
+  lag.count = 2;
+  GateState l;
+  step(lag, l, value(5000));
+  EXPECT_EQ(step(lag, l, value(5000)).verdict, Verdict::kPass)
+      << "a throttle gate that has run its count stops holding the backfill";
+  EXPECT_EQ(l.phase, "Successful");
+}
+
+TEST(Gate, ParsingEvidenceAndPrometheusGates) {
+  std::vector<std::string> errors;
+  auto gates = parse_gates(nlohmann::json::parse(R"json([
+      {"name": "readers", "provider": "postgresStatements", "pattern": "\\mtotal_cents\\M", "windowSeconds": 30, "count": 5},
+      {"name": "v1", "provider": "metrics", "url": "http://127.0.0.1:9", "counter": "http_requests_total{version=\"v1\"}", "action": "Evidence", "windowSeconds": 60},
+      {"name": "errs", "provider": "prometheus", "address": "http://127.0.0.1:9090", "query": "max(rate(errors_total[1m]))", "max": 0.01},
+      {"name": "bad1", "provider": "postgresStatements"},
+      {"name": "bad2", "provider": "prometheus", "address": "127.0.0.1:9090", "max": 1},
+      {"name": "bad3", "provider": "postgresReplicaLag", "windowSeconds": 5, "action": "Sometimes"},
+      {"name": "bad4", "provider": "metrics", "url": "http://x", "counter": "a", "histogram": "b", "max": 1}])json"),
+                           errors);
+  ASSERT_GE(gates.size(), 3u);
+  EXPECT_EQ(gates[0].action, GateAction::kEvidence) << "statement evidence holds contract";
+  EXPECT_EQ(gates[0].window.count(), 30000);
+  EXPECT_EQ(gates[0].count, 5);
+  EXPECT_EQ(gates[0].max, 0) << "evidence means none";
+  EXPECT_EQ(gates[1].action, GateAction::kEvidence);
+  EXPECT_EQ(gates[2].action, GateAction::kAbort) << "a Prometheus SLO aborts";
+  const std::vector<std::string> want = {
+      "spec.gates[3].pattern: a regular expression",
+      "spec.gates[4].address: the Prometheus server's",
+      "spec.gates[4].query: a PromQL query is required",
+      "spec.gates[5].action: must be Throttle, Abort or Evidence",
+      "spec.gates[5].windowSeconds: only evidence gates",
+      "spec.gates[6]: give one of errors and total"};
+  ASSERT_EQ(errors.size(), want.size()) << nlohmann::json(errors).dump(1);
+  for (std::size_t i = 0; i < want.size(); ++i)
+    EXPECT_EQ(errors[i].rfind(want[i], 0), 0u) << errors[i];
 }
 
 TEST(Gate, ParsingNamesBadFields) {

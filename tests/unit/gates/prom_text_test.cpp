@@ -67,4 +67,16 @@ TEST(PromText, QuantilesInterpolateInsideTheBucketLikeHistogramQuantile) {
   EXPECT_FALSE(quantile_between(after, after, h, 0.99));
 }
 
+TEST(PromText, ACounterIncreaseCountsARestartFromZero) {
+  auto sel = *Selector::parse(R"(http_requests_total{version="v1"})");
+  auto before = parse_prometheus_text(
+      "http_requests_total{version=\"v1\"} 10\nhttp_requests_total{version=\"v2\"} 50\n");
+  auto after = parse_prometheus_text(
+      "http_requests_total{version=\"v1\"} 13\nhttp_requests_total{version=\"v2\"} 90\n");
+  EXPECT_EQ(increase_between(before, after, sel), 3);
+  EXPECT_EQ(increase_between(after, after, sel), 0);
+  auto restarted = parse_prometheus_text("http_requests_total{version=\"v1\"} 2\n");
+  EXPECT_EQ(increase_between(after, restarted, sel), 2);
+}
+
 }  // namespace

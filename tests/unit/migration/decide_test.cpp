@@ -136,6 +136,33 @@ TEST(Decide, ManualApprovalWaitsAtAwaitingContractUntilApproved) {
   EXPECT_EQ(w.status.history.back().reason, "Completed");
 }
 
+TEST(Decide, ContractWaitsForEvidenceEvenWithAutoApprovalAndAbortStillRollsBack) {
+  World w;
+  w.obs.gates.evidence_pending = true;
+  w.obs.gates.evidence_reason = "old-column-readers Waiting (3 calls since the last reading)";
+  w.run_to(Phase::kAwaitingContract);
+  for (int i = 0; i < 3; ++i) {
+    Decision d = w.round();
+    EXPECT_TRUE(d.actions.empty());
+    EXPECT_EQ(d.requeue_after, milliseconds(1000));
+  }
+  EXPECT_EQ(w.status.phase, Phase::kAwaitingContract);
+  const Condition* ready = w.status.condition("Ready");
+  ASSERT_NE(ready, nullptr);
+  EXPECT_NE(ready->message.find("waiting for evidence that old readers are gone: "
+                                "old-column-readers Waiting"),
+            std::string::npos)
+      << ready->message;
+  w.obs.gates.evidence_pending = false;
+  w.run_to(Phase::kCompleted);
+
+  World aborted;
+  aborted.obs.gates.evidence_pending = true;
+  aborted.run_to(Phase::kAwaitingContract);
+  aborted.spec.abort = true;
+  aborted.run_to(Phase::kRolledBack);
+}
+
 TEST(Decide, TheBarrierHoldsTheNextPhaseUntilEveryInstanceAcknowledges) {
   World w;
   w.instances_ack = false;
