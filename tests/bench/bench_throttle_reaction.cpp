@@ -46,8 +46,7 @@ double lsn(pqxx::connection& c) {
 }
 
 struct Trial {
-  double reaction_ms = -1, batch_ms = 0, overshoot_bytes = 0, batch_wal_bytes = 0,
-         release_ms = -1;
+  double reaction_ms = -1, batch_ms = 0, overshoot_bytes = 0, batch_wal_bytes = 0, release_ms = -1;
   std::string note{};
   int extra_trips = 0, early_releases = 0;
   int natural_trips = 0;  // before the pause: the replica could not keep up by itself
@@ -175,9 +174,9 @@ Trial run_trial(const std::string& dsn, const std::string& replica_dsn, pqxx::co
   }
   t.overshoot_bytes = std::max(0.0, max_paused_lag - kMaxLag);
   if (t.reaction_ms < 0 || t.release_ms < 0) {
-    t.note = "trips " + std::to_string(trips) + ", breach seen " +
-             std::to_string(breach_ns != 0) + ", largest lag while paused " +
-             std::to_string(max_paused_lag.load()) + ", gate: " + state.last_detail;
+    t.note = "trips " + std::to_string(trips) + ", breach seen " + std::to_string(breach_ns != 0) +
+             ", largest lag while paused " + std::to_string(max_paused_lag.load()) +
+             ", gate: " + state.last_detail;
   }
   return t;
 }
@@ -210,7 +209,8 @@ int main(int argc, char** argv) {
     early_releases += t.early_releases;
     std::printf(
         "trial %d: reaction %.1f ms (budget %.0f ms = batch %.1f + probe %lld); overshoot %.0f KB "
-        "(largest batch's WAL %.0f KB); released %.0f ms after replay resumed; extra trips %d, early "
+        "(largest batch's WAL %.0f KB); released %.0f ms after replay resumed; extra trips %d, "
+        "early "
         "releases %d; %d throttles before the pause (replica behind on its own)\n",
         i + 1, t.reaction_ms, b, t.batch_ms, static_cast<long long>(kProbeInterval.count()),
         t.overshoot_bytes / 1024, t.batch_wal_bytes / 1024, t.release_ms, t.extra_trips,

@@ -19,6 +19,7 @@
 namespace {
 
 using namespace std::chrono_literals;
+using schemashift::testing::eventually;
 using schemashift::testing::run_command;
 using schemashift::testing::scalar;
 using schemashift::testing::shell_quote;
@@ -386,6 +387,50 @@ TEST_F(SchemaMigrationE2E, ContractWaitsUntilNobodyHasReadTheOldColumnForTheWind
   auto events = run_command(
       kubectl("-n " + ns_ + " get events.events.k8s.io -o jsonpath='{.items[*].reason}'"));
   EXPECT_NE(events.output.find("GateSatisfied"), std::string::npos) << events.output;
+}
+
+TEST_F(SchemaMigrationE2E, ALongTransactionOnTheTableIsReportedBeforeTheDdlWaitsForIt) {
+  make_orders(1000);
+  std::atomic<bool> release{false}, holding{false};
+  std::thread reader([&] {
+    pqxx::connection app(stack_var("PG_ORDERS_DSN"));
+    pqxx::work tx(app);
+    tx.exec("SELECT count(*) FROM " + table_);  // holds ACCESS SHARE until commit
+    holding = true;
+    while (!release) std::this_thread::sleep_for(20ms);
+    tx.commit();
+  });
+  while (!holding) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(1500ms);  // older than the 1 s the operator reports
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manifest("long-tx", 5000)))).exit_code, 0);
+  std::string note;
+  const bool reported = eventually(
+      [&] {
+        note = run_command(kubectl("-n " + ns_ +
+                                   " get events.events.k8s.io --field-selector "
+                                   "reason=LongTransaction -o jsonpath='{.items[*].note}'"))
+                   .output;
+        return !note.empty();
+      },
+      30s);
+  const std::string phase_then = phase("long-tx");
+  pqxx::connection probe(stack_var("PG_ORDERS_DSN"));
+  const std::string column_then =
+      scalar(probe, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
+                        table_ + "' AND column_name = 'amount'");
+  release = true;
+  reader.join();
+  ASSERT_TRUE(reported) << "no LongTransaction event; phase " << phase_then << "\n"
+                        << operator_->output();
+  EXPECT_NE(
+      note.find("expand step 0 on " + table_ + ": a long transaction holds a lock on it, pid"),
+      std::string::npos)
+      << note;
+  EXPECT_NE(note.find("SELECT count(*) FROM " + table_), std::string::npos) << note;
+  EXPECT_EQ(column_then, "0") << "reported while the DDL was still waiting for the lock";
+  auto wait =
+      run_command(kubectl("-n " + ns_ + " wait --for=condition=Ready smig/long-tx --timeout=120s"));
+  EXPECT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("long-tx");
 }
 
 TEST_F(SchemaMigrationE2E, BadDataFoundByVerificationRollsBackNamingTheRow) {

@@ -105,6 +105,17 @@ Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
 Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
                       const migration::MigrationSpec& spec) {
   Outcome o{{}, true};
+  // Said before trying: a transaction that has held a lock on the table for a while is what
+  // the statement will queue behind (it waits at most lock_timeout per attempt, then retries).
+  for (const auto& table : warn_ ? pg::tables_in(sql) : std::vector<std::string>{}) {
+    for (const auto& t : pg::long_transactions_on(*work_, table, std::chrono::seconds(1))) {
+      const std::string w =
+          std::string(section) + " step " + std::to_string(step) + " on " + table +
+          ": a long transaction holds a lock on it, " + t + "; the statement waits at most " +
+          std::to_string(spec.lock_timeout.count()) + " ms per attempt and retries";
+      warn_(w);
+    }
+  }
   auto r = pg::apply_ddl(*work_, sql,
                          {.migration = migration_,
                           .epoch = fence_.epoch(),

@@ -248,6 +248,14 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       return true;
     });
   }
+  const auto ref = runtime::ObjectRef::of(obj);
+  if (runner) {
+    runner->set_warning_sink([&](const std::string& w) {
+      spdlog::warn("{}: {}", key, w);
+      if (auto r = events_.record(ref, "Warning", "LongTransaction", "Reconcile", w); !r)
+        spdlog::debug("{}: event not recorded: {}", key, r.error().describe());
+    });
+  }
   bool failed = false;
   for (const auto& action : d.actions) {
     migration::Outcome o = runner->run(action, *spec, next);
@@ -261,11 +269,11 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   }
   if (runner) {
     runner->set_backfill_guard({});  // it refers to this reconcile's state
+    runner->set_warning_sink({});
     runner->record_phase(migration::to_string(next.phase));
   }
   auto w = write_status(next.to_json());
   if (!w) return fail("writing status: " + w.error().describe());
-  const auto ref = runtime::ObjectRef::of(obj);
   for (const auto& e : gate_events) {
     if (std::find_if(d.events.begin(), d.events.end(), [&](const migration::Event& x) {
           return x.note == e.note;
