@@ -433,6 +433,56 @@ TEST_F(SchemaMigrationE2E, ALongTransactionOnTheTableIsReportedBeforeTheDdlWaits
   EXPECT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("long-tx");
 }
 
+TEST_F(SchemaMigrationE2E, AGateWithNoDataPausesTheBackfillAndOneErroringFourTimesRollsBack) {
+  make_orders(300000);
+  std::atomic<int> mode{0};  // 0: healthy, 1: answers without the value, 2: answers 503
+  httplib::Server slo;
+  slo.Get("/slo", [&](const httplib::Request&, httplib::Response& res) {
+    if (mode == 2) {
+      res.status = 503;
+      return;
+    }
+    res.set_content(mode == 0 ? "{\"errorRatio\": 0.001}" : "{}", "application/json");
+  });
+  const int port = slo.bind_to_any_port("127.0.0.1");
+  std::thread server([&] { slo.listen_after_bind(); });
+  const std::string gate =
+      "  gates:\n  - {name: orders-errors, provider: web, url: \"http://127.0.0.1:" +
+      std::to_string(port) + "/slo\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n";
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manifest("nodata", 200, gate)))).exit_code,
+            0);
+  auto get = [&](const std::string& path) {
+    return run_command(kubectl("-n " + ns_ + " get smig nodata -o jsonpath='" + path + "'")).output;
+  };
+  ASSERT_TRUE(eventually([&] { return phase("nodata") == "Backfilling"; }, 60s))
+      << phase("nodata") << operator_->output();
+  mode = 1;  // the endpoint stops reporting the value
+  ASSERT_TRUE(eventually([&] { return get("{.status.gates[0].phase}") == "Inconclusive"; }, 10s))
+      << get("{.status.gates}");
+  std::this_thread::sleep_for(1s);  // a batch in flight may still land
+  const std::string rows = get("{.status.backfill.rowsDone}");
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(get("{.status.backfill.rowsDone}"), rows) << "no data never passes: the backfill holds";
+  EXPECT_EQ(phase("nodata"), "Backfilling") << "paused, not failed";
+  EXPECT_NE(get("{.status.conditions[?(@.type==\"GatesPassing\")].message}")
+                .find("errorRatio not "
+                      "in the answer"),
+            std::string::npos)
+      << get("{.status.conditions}");
+
+  mode = 2;  // now the endpoint fails outright
+  auto wait = run_command(kubectl(
+      "-n " + ns_ + " wait --for=jsonpath='{.status.phase}'=RolledBack smig/nodata --timeout=30s"));
+  slo.stop();
+  server.join();
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("nodata") << "\n"
+                               << get("{.status.gates}");
+  EXPECT_EQ(get("{.status.gates[0].phase}"), "Error");
+  EXPECT_EQ(get("{.status.gates[0].consecutiveErrors}"), "4");
+  EXPECT_NE(get("{.status.rollbackReason}").find("answered 503"), std::string::npos)
+      << get("{.status.rollbackReason}");
+}
+
 TEST_F(SchemaMigrationE2E, BadDataFoundByVerificationRollsBackNamingTheRow) {
   make_orders(100000);
   std::string m = manifest("corrupt", 5000);

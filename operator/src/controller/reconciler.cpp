@@ -225,8 +225,10 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
 
   const std::string now = rfc3339_now();
   std::vector<migration::Event> gate_events;
+  // Gates judge a migration on its way forward; a rollback under way is not held by them.
   if (runner && !spec->gates.empty() && !migration::is_terminal(status.phase) &&
-      status.phase != migration::Phase::kPending) {
+      status.phase != migration::Phase::kPending &&
+      status.phase != migration::Phase::kRollingBack) {
     evaluate_gates(*runner, *spec, status, obs, now, gate_events);
   }
   migration::Decision d = migration::decide(*spec, status, obs, now);

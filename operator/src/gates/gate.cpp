@@ -101,7 +101,7 @@ Evaluation evaluate(const GateSpec& spec, GateState s, const Measurement& m, con
     case MeasurementKind::kError:
       ++s.errors;
       ++s.consecutive_errors;
-      if (s.consecutive_errors > spec.consecutive_error_limit) s.phase = "Error";
+      if (s.consecutive_errors >= spec.consecutive_error_limit) s.phase = "Error";
       // Below the limit an error changes nothing: the previous standing holds.
       break;
     case MeasurementKind::kNoData:

@@ -10,7 +10,7 @@
 // `count` on a throttle or abort gate ends its measuring after that many measurements
 // (Successful unless it failed), as Argo Rollouts' count does.
 // Semantics follow Argo Rollouts analysis: intervalSeconds, failureLimit, consecutiveErrorLimit
-// (default 4: a provider erroring more often in a row fails the gate), an explicit policy for
+// (default 4: a provider erroring that many times in a row fails the gate), an explicit policy for
 // no data (Pause by default: missing data never passes), and dryRun (judge, record, never act).
 // evaluate() is pure; providers do the measuring.
 #pragma once
