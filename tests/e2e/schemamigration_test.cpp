@@ -255,7 +255,6 @@ TEST_F(SchemaMigrationE2E, AReplicaLagGateHoldsTheBackfillWhileReplayIsPausedAnd
   const std::string lag_sql =
       "SELECT coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint FROM "
       "pg_stat_replication";
-  scalar(replica, "SELECT pg_wal_replay_pause()");
   auto gates_passing = [&] {
     return run_command(
                kubectl("-n " + ns_ +
@@ -268,6 +267,12 @@ TEST_F(SchemaMigrationE2E, AReplicaLagGateHoldsTheBackfillWhileReplayIsPausedAnd
                kubectl("-n " + ns_ + " get smig gated -o jsonpath='{.status.backfill.rowsDone}'"))
         .output;
   };
+  // The replica may lag on its own after the 1M-row insert: start from a backfill that runs.
+  ASSERT_TRUE(eventually(
+      [&] { return gates_passing() == "GatesPassing" && rows_done() != "" && rows_done() != "0"; },
+      60s))
+      << gates_passing() << " " << rows_done();
+  scalar(replica, "SELECT pg_wal_replay_pause()");
   double max_lag = 0;
   const auto t0 = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - t0 < 15s && gates_passing() != "Throttled") {
@@ -275,6 +280,12 @@ TEST_F(SchemaMigrationE2E, AReplicaLagGateHoldsTheBackfillWhileReplayIsPausedAnd
     std::this_thread::sleep_for(50ms);
   }
   ASSERT_EQ(gates_passing(), "Throttled") << "phase " << phase("gated");
+  std::this_thread::sleep_for(300ms);  // the status of the reconcile that held it
+  const std::string batch = run_command(kubectl("-n " + ns_ +
+                                                " get smig gated -o "
+                                                "jsonpath='{.status.backfill.batchSize}'"))
+                                .output;
+  EXPECT_LE(std::stoi(batch), 1000) << "the batch shrinks when a gate holds (maxBatch 2000)";
   // Held: no progress while replay stays paused, and the lag stops growing.
   const std::string held_at = rows_done();
   for (int i = 0; i < 40; ++i) {

@@ -249,8 +249,21 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
   }
   Outcome o{{ActionKind::kBackfill}, true};
   // A slice of batches per reconcile, so gates, pause and abort are looked at between slices.
-  o.backfill = backfiller_->run_for(backfill_slice_, backfill_guard_);
+  const auto guard = [this] {
+    if (!backfill_guard_ || backfill_guard_()) return true;
+    hold_backfill();
+    return false;
+  };
+  const auto done_before = backfiller_->progress().rows_done;
+  o.backfill = backfiller_->run_for(backfill_slice_, guard);
+  if (o.backfill.rows_done != done_before) held_ = false;  // batches ran: the next hold counts
   return o;
+}
+
+void PgRunner::hold_backfill() {
+  if (held_ || !backfiller_) return;  // once per hold, however long it lasts
+  held_ = true;
+  backfiller_->shrink_after_hold();
 }
 
 Outcome PgRunner::verify(const migration::MigrationSpec& spec) {

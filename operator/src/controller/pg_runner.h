@@ -39,6 +39,8 @@ class PgRunner {
   void set_backfill_slice(std::chrono::milliseconds d) { backfill_slice_ = d; }
   // Asked before every backfill batch; returning false ends the slice (a throttle gate tripped).
   void set_backfill_guard(std::function<bool()> guard) { backfill_guard_ = std::move(guard); }
+  // A gate holds the backfill: the batch shrinks (once per hold).
+  void hold_backfill();
   // Told things worth a Warning before they happen (a long transaction a DDL will wait for).
   void set_warning_sink(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }
   // Records the phase in the migration's state row (for people reading the database).
@@ -62,6 +64,7 @@ class PgRunner {
   std::unique_ptr<pg::Backfiller> backfiller_;
   std::chrono::milliseconds backfill_slice_{1000};
   std::function<bool()> backfill_guard_;
+  bool held_ = false;
   std::function<void(const std::string&)> warn_;
   gates::MetricsProvider metrics_;
   gates::StatementsProvider statements_;

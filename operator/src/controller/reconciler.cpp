@@ -234,6 +234,8 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   migration::Decision d = migration::decide(*spec, status, obs, now);
   d.events.insert(d.events.begin(), gate_events.begin(), gate_events.end());
   migration::MigrationStatus next = d.status;
+  if (runner && obs.gates.throttle && next.phase == migration::Phase::kBackfilling)
+    runner->hold_backfill();
   if (runner) {
     // Throttle gates are checked before every batch, not only every interval, so the backfill
     // overshoots a lag limit by at most one batch. A trip is recorded in the gate's state.

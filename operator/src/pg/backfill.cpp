@@ -120,6 +120,8 @@ BatchResult Backfiller::run_batch() {
   return out;
 }
 
+void Backfiller::shrink_after_hold() { progress_.batch_size = sizer_.halve(); }
+
 migration::BackfillProgress Backfiller::run_for(std::chrono::milliseconds budget,
                                                 const std::function<bool()>& before_batch) {
   const auto deadline = Clock::now() + budget;

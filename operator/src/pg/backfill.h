@@ -55,6 +55,9 @@ class Backfiller {
   migration::BackfillProgress run_for(std::chrono::milliseconds budget,
                                       const std::function<bool()>& before_batch = {});
   const migration::BackfillProgress& progress() const { return progress_; }
+  // A gate held the backfill: the next batches start from half the size (lag built up while
+  // batches were at full size; a smaller batch adds less of it before the next probe).
+  void shrink_after_hold();
 
  private:
   std::string quoted_table() const;

@@ -19,4 +19,9 @@ int BatchSizer::next(int size, std::chrono::microseconds took) {
   return current_;
 }
 
+int BatchSizer::halve() {
+  current_ = std::max(min_, current_ / 2);
+  return current_;
+}
+
 }  // namespace schemashift::pg

@@ -34,4 +34,12 @@ TEST(BatchSizer, ConvergesOnTheTargetForALinearCost) {
   EXPECT_NEAR(size, 20000, 2000) << "200 ms at 10 us per row";
 }
 
+TEST(BatchSizer, AHoldHalvesTheNextBatchButNotBelowTheMinimum) {
+  BatchSizer s(200ms, 100, 50000, 8000);
+  EXPECT_EQ(s.halve(), 4000);
+  EXPECT_EQ(s.current(), 4000);
+  for (int i = 0; i < 10; ++i) s.halve();
+  EXPECT_EQ(s.current(), 100);
+}
+
 }  // namespace
