@@ -153,7 +153,12 @@ TEST_F(BackfillTest, OnlyOneRunnerHoldsTheFenceAndAStaleRunnersBatchesFail) {
       << refused.error();
 
   a_fence_conn.reset();  // A's session is gone (e.g. its network was cut): its lock is released
+  // ... once the server has ended A's backend, which happens just after the client hangs up.
   auto b_fence = Fence::acquire(b_fence_conn, migration_);
+  for (int i = 0; i < 250 && !b_fence; ++i) {
+    std::this_thread::sleep_for(20ms);
+    b_fence = Fence::acquire(b_fence_conn, migration_);
+  }
   ASSERT_TRUE(b_fence) << b_fence.error();
   EXPECT_GT(b_fence->epoch(), a_fence->epoch());
   EXPECT_THROW(a.run_batch(), FencedOut) << "A still runs, but its next batch must fail";
