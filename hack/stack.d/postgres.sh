@@ -81,7 +81,12 @@ SQL
   fi
   if [[ ! -f "$replica/PG_VERSION" ]]; then
     log "postgres-replica: pg_basebackup from the primary"
+    # A physical slot keeps the WAL the replica still needs, so a replica that was stopped (or
+    # fell behind during a big backfill) catches up instead of asking for removed segments.
+    pg_as "$PG_BIN/psql" -w -h "$primary" -p "$pport" -U postgres -Atqc \
+      "SELECT pg_drop_replication_slot('schemashift_replica') FROM pg_replication_slots WHERE slot_name = 'schemashift_replica'" >/dev/null
     pg_as "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$pport" -U replicator -D "$replica" -R -X stream \
+      -C -S schemashift_replica \
       -c fast -w </dev/null >"$STACK_DIR/logs/basebackup.log" 2>&1 \
       || { tail -n 20 "$STACK_DIR/logs/basebackup.log" >&2; die "postgres-replica: pg_basebackup failed"; }
   fi
