@@ -236,6 +236,12 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   migration::MigrationStatus next = d.status;
   if (runner && obs.gates.throttle && next.phase == migration::Phase::kBackfilling)
     runner->hold_backfill();
+  // A new phase is shown before its first action runs: a DDL step can wait for its lock for a
+  // while, and the status should say Expanding (or RollingBack) meanwhile, not the phase before.
+  if (next.phase != status.phase && !d.actions.empty()) {
+    if (auto w = write_status(next.to_json()); !w)
+      spdlog::debug("{}: early status not written: {}", key, w.error().describe());
+  }
   if (runner) {
     // Throttle gates are checked before every batch, not only every interval, so the backfill
     // overshoots a lag limit by at most one batch. A trip is recorded in the gate's state.
