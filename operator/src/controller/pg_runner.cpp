@@ -31,7 +31,7 @@ Result<std::unique_ptr<PgRunner>, std::string> PgRunner::connect(const std::stri
     auto work = std::make_unique<pqxx::connection>(dsn);
     auto fence_conn = std::make_unique<pqxx::connection>(dsn);
     auto fence = pg::Fence::acquire(*fence_conn, migration);
-    if (!fence) return fail("another operator is running it: " + fence.error());
+    if (!fence) return fail(std::string(kFencedOutPrefix) + fence.error());
     flags::ensure_flag_schema(*work);
     return std::unique_ptr<PgRunner>(
         new PgRunner(migration, dsn, std::move(work), std::move(fence_conn), std::move(*fence)));

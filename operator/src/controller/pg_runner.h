@@ -23,6 +23,9 @@ namespace schemashift::controller {
 
 class PgRunner {
  public:
+  // How connect() says that another operator holds this migration's fence.
+  static constexpr const char* kFencedOutPrefix = "another operator is running it: ";
+
   // Connects (work and fence connections) and takes the fence; fails with a password-free message.
   static Result<std::unique_ptr<PgRunner>, std::string> connect(const std::string& migration,
                                                                 const std::string& dsn);

@@ -213,6 +213,14 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (!obs.database_error) {
     std::string error;
     runner = runner_for(key, dsn, &error);
+    if (!runner && error.rfind(PgRunner::kFencedOutPrefix, 0) == 0) {
+      // Another operator holds the fence and is the one writing this migration's status: this
+      // one neither acts nor writes (its view is stale), it looks again later.
+      spdlog::info("{}: {}; looking again in 5s", key, error);
+      runtime::ReconcileResult later;
+      later.requeue_after = std::chrono::seconds(5);
+      return later;
+    }
     if (!runner) obs.database_error = error;
   }
   if (runner && status.flag_mode && !spec->targets.empty()) {
