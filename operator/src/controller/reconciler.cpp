@@ -247,6 +247,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   // A new phase is shown before its first action runs: a DDL step can wait for its lock for a
   // while, and the status should say Expanding (or RollingBack) meanwhile, not the phase before.
   if (next.phase != status.phase && !d.actions.empty()) {
+    if (runner) runner->record_phase(migration::to_string(next.phase));  // the same in the DB
     if (auto w = write_status(next.to_json()); !w)
       spdlog::debug("{}: early status not written: {}", key, w.error().describe());
   }
