@@ -12,7 +12,4 @@ namespace schemashift::gates {
 
 Measurement measure_prometheus(const nlohmann::json& params);
 
-// The query string percent-encoded for a URL (RFC 3986 unreserved characters kept).
-std::string url_encode(const std::string& s);
-
 }  // namespace schemashift::gates

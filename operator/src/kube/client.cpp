@@ -1,5 +1,7 @@
 #include "kube/client.h"
 
+#include "common/url.h"
+
 namespace schemashift::kube {
 
 namespace {

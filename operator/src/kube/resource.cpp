@@ -1,7 +1,5 @@
 #include "kube/resource.h"
 
-#include <cctype>
-
 namespace schemashift::kube {
 
 std::string ResourceType::collection_path(const std::string& ns) const {
@@ -25,20 +23,5 @@ const ResourceType kEvent{"events.k8s.io", "v1", "events", "Event", true};
 const ResourceType kSchemaMigration{"schemashift.io", "v1alpha1", "schemamigrations",
                                     "SchemaMigration", true};
 }  // namespace resources
-
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[c >> 4]);
-      out.push_back(hex[c & 15]);
-    }
-  }
-  return out;
-}
 
 }  // namespace schemashift::kube

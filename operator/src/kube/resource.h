@@ -31,7 +31,4 @@ extern const ResourceType kEvent;  // events.k8s.io/v1
 extern const ResourceType kSchemaMigration;
 }  // namespace resources
 
-// Percent-encodes a query parameter value.
-std::string url_encode(const std::string& s);
-
 }  // namespace schemashift::kube
