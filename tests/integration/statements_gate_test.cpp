@@ -2,6 +2,8 @@
 // pg_stat_statements: the first reading is a baseline (no data), then it reports exactly the
 // calls of matching statements of the chosen kinds made since, so "nobody reads the old
 // column any more" is a measured zero. Dual-writes (UPDATEs) do not count unless asked.
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
@@ -50,6 +52,23 @@ TEST(StatementsGate, CountsOnlyNewCallsOfMatchingStatementsOfTheChosenKinds) {
   m = provider.measure(c, "readers", readers);
   EXPECT_EQ(m.value, 0) << "no reader since the last reading: " << m.detail;
   run(c, "DROP TABLE evidence_orders");
+}
+
+TEST(StatementsGate, ADatabaseWithoutTheExtensionIsNamed) {
+  const std::string dsn = stack_var("PG_ORDERS_DSN");
+  const std::string db = "evidence_noext_" + std::to_string(::getpid());
+  pqxx::connection admin(dsn);
+  pqxx::nontransaction(admin).exec("CREATE DATABASE " + db);
+  {
+    pqxx::connection c(dsn.substr(0, dsn.rfind('/') + 1) + db);
+    StatementsProvider provider;
+    auto m = provider.measure(c, "x", {{"pattern", "x"}});
+    EXPECT_EQ(m.kind, MeasurementKind::kError);
+    EXPECT_NE(m.detail.find("pg_stat_statements is not installed in database " + db),
+              std::string::npos)
+        << m.detail;
+  }
+  pqxx::nontransaction(admin).exec("DROP DATABASE " + db);
 }
 
 TEST(StatementsGate, ABadKindIsAnError) {

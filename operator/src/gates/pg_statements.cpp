@@ -38,12 +38,6 @@ Measurement StatementsProvider::measure(pqxx::connection& conn, const std::strin
   std::int64_t calls = 0, statements = 0;
   try {
     pqxx::nontransaction tx(conn);
-    if (tx.exec1("SELECT count(*) FROM pg_extension WHERE extname = 'pg_stat_statements'")[0]
-            .as<int>() == 0) {
-      return {MeasurementKind::kError, 0,
-              "pg_stat_statements is not installed in database " + std::string(conn.dbname()) +
-                  " (shared_preload_libraries and CREATE EXTENSION pg_stat_statements)"};
-    }
     // The leading keyword decides the kind; the operator's own reading passes the pattern as
     // a parameter, so it never matches itself.
     auto row = tx.exec_params1(
@@ -55,6 +49,11 @@ Measurement StatementsProvider::measure(pqxx::connection& conn, const std::strin
     calls = row[0].as<std::int64_t>();
     statements = row[1].as<std::int64_t>();
   } catch (const pqxx::sql_error& e) {
+    if (e.sqlstate() == "42P01") {  // undefined_table: the extension is not there
+      return {MeasurementKind::kError, 0,
+              "pg_stat_statements is not installed in database " + std::string(conn.dbname()) +
+                  " (shared_preload_libraries and CREATE EXTENSION pg_stat_statements)"};
+    }
     return {MeasurementKind::kError, 0, std::string("pg_stat_statements: ") + e.what()};
   }
   std::int64_t before = 0;
