@@ -25,19 +25,19 @@ std::string trimmed(std::string s) {
 }
 }  // namespace
 
-Result<std::unique_ptr<PgRunner>, std::string> PgRunner::connect(const std::string& migration,
-                                                                 const std::string& dsn) {
+Result<std::unique_ptr<PgRunner>, ConnectError> PgRunner::connect(const std::string& migration,
+                                                                  const std::string& dsn) {
   try {
     auto work = std::make_unique<pqxx::connection>(dsn);
     auto fence_conn = std::make_unique<pqxx::connection>(dsn);
     auto fence = pg::Fence::acquire(*fence_conn, migration);
-    if (!fence) return fail(std::string(kFencedOutPrefix) + fence.error());
+    if (!fence) return fail(ConnectError{"another operator is running it: " + fence.error(), true});
     flags::ensure_flag_schema(*work);
     return std::unique_ptr<PgRunner>(
         new PgRunner(migration, dsn, std::move(work), std::move(fence_conn), std::move(*fence)));
   } catch (const std::exception& e) {
-    return fail("database unreachable: " + pg::scrub(trimmed(e.what()), dsn) + " (" +
-                pg::redact_dsn(dsn) + ")");
+    return fail(ConnectError{"database unreachable: " + pg::scrub(trimmed(e.what()), dsn) + " (" +
+                             pg::redact_dsn(dsn) + ")"});
   }
 }
 

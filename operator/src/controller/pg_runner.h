@@ -21,14 +21,18 @@
 
 namespace schemashift::controller {
 
+// Why connect() gave no runner: the database cannot be reached, or another operator holds
+// the migration's fence (then it, not this one, runs the migration and writes its status).
+struct ConnectError {
+  std::string message{};
+  bool fenced_out = false;
+};
+
 class PgRunner {
  public:
-  // How connect() says that another operator holds this migration's fence.
-  static constexpr const char* kFencedOutPrefix = "another operator is running it: ";
-
   // Connects (work and fence connections) and takes the fence; fails with a password-free message.
-  static Result<std::unique_ptr<PgRunner>, std::string> connect(const std::string& migration,
-                                                                const std::string& dsn);
+  static Result<std::unique_ptr<PgRunner>, ConnectError> connect(const std::string& migration,
+                                                                 const std::string& dsn);
 
   migration::Outcome run(const migration::Action& action, const migration::MigrationSpec& spec,
                          const migration::MigrationStatus& status);

@@ -59,7 +59,7 @@ void Reconciler::drop_runner(const std::string& key) {
 }
 
 std::shared_ptr<PgRunner> Reconciler::runner_for(const std::string& key, const std::string& dsn,
-                                                 std::string* error) {
+                                                 ConnectError* error) {
   {
     std::lock_guard lock(mu_);
     auto it = runners_.find(key);
@@ -211,17 +211,17 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       migration::MigrationStatus::from_json(obj.value("status", Json::object()));
   std::shared_ptr<PgRunner> runner;
   if (!obs.database_error) {
-    std::string error;
+    ConnectError error;
     runner = runner_for(key, dsn, &error);
-    if (!runner && error.rfind(PgRunner::kFencedOutPrefix, 0) == 0) {
+    if (!runner && error.fenced_out) {
       // Another operator holds the fence and is the one writing this migration's status: this
       // one neither acts nor writes (its view is stale), it looks again later.
-      spdlog::info("{}: {}; looking again in 5s", key, error);
+      spdlog::info("{}: {}; looking again in 5s", key, error.message);
       runtime::ReconcileResult later;
       later.requeue_after = std::chrono::seconds(5);
       return later;
     }
-    if (!runner) obs.database_error = error;
+    if (!runner) obs.database_error = error.message;
   }
   if (runner && status.flag_mode && !spec->targets.empty()) {
     std::string error;
