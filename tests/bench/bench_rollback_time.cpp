@@ -13,6 +13,8 @@
 
 #include "bench_report.h"
 #include "flags/flag_agent.h"
+#include "support/helpers.h"
+#include "support/http_endpoint.h"
 #include "support/process.h"
 #include "support/stack_env.h"
 #include "support/subprocess.h"
@@ -22,11 +24,8 @@ namespace {
 using namespace schemashift;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-std::string kubectl(const std::string& args) {
-  return testing::stack_var("KUBECTL_BIN") + " --kubeconfig " + testing::stack_var("KUBECONFIG") +
-         " " + args;
-}
+using testing::HttpEndpoint;
+using testing::kubectl;
 
 std::string apply(const std::string& yaml) {
   const std::string path = "/tmp/schemashift-b7-" + testing::unique_suffix() + ".yaml";
@@ -61,13 +60,10 @@ int main(int argc, char** argv) {
     instances.back()->start();
   }
   std::atomic<double> error_ratio{0};
-  httplib::Server slo;
-  slo.Get("/slo", [&](const httplib::Request&, httplib::Response& res) {
+  HttpEndpoint slo("/slo", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"errorRatio\": " + std::to_string(error_ratio.load()) + "}",
                     "application/json");
   });
-  const int port = slo.bind_to_any_port("127.0.0.1");
-  std::thread server([&] { slo.listen_after_bind(); });
   testing::Subprocess op({std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator",
                           "--kubeconfig", testing::stack_var("KUBECONFIG"), "--namespace", ns,
                           "--metrics-bind-address", "0", "--health-probe-bind-address", "0",
@@ -118,9 +114,8 @@ int main(int argc, char** argv) {
           "  rollback: {sql: [\"ALTER TABLE " +
           table +
           " DROP COLUMN IF EXISTS amount\"]}\n"
-          "  gates:\n  - {name: orders-errors, provider: web, url: \"http://127.0.0.1:" +
-          std::to_string(port) +
-          "/slo\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n");
+          "  gates:\n  - {name: orders-errors, provider: web, url: \"" +
+          slo.url("/slo") + "\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n");
     const auto deadline = Clock::now() + 60s;
     while (Clock::now() < deadline && phase(ns, name) != "Backfilling")
       std::this_thread::sleep_for(20ms);
@@ -143,7 +138,6 @@ int main(int argc, char** argv) {
   op.wait();
   for (auto& i : instances) i->stop();
   slo.stop();
-  server.join();
   testing::run_command(kubectl("delete namespace " + ns + " --wait=false"));
 
   std::vector<double> sorted = seconds;

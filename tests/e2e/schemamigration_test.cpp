@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "support/helpers.h"
+#include "support/http_endpoint.h"
 #include "support/process.h"
 #include "support/stack_env.h"
 #include "support/subprocess.h"
@@ -20,16 +21,14 @@ namespace {
 
 using namespace std::chrono_literals;
 using schemashift::testing::eventually;
+using schemashift::testing::HttpEndpoint;
+using schemashift::testing::kubectl;
 using schemashift::testing::run_command;
 using schemashift::testing::scalar;
 using schemashift::testing::shell_quote;
 using schemashift::testing::stack_var;
 using schemashift::testing::Subprocess;
 using schemashift::testing::unique_suffix;
-
-std::string kubectl(const std::string& args) {
-  return stack_var("KUBECTL_BIN") + " --kubeconfig " + stack_var("KUBECONFIG") + " " + args;
-}
 
 std::string write_temp(const std::string& text) {
   const std::string path = "/tmp/schemashift-e2e-" + unique_suffix() + ".yaml";
@@ -325,16 +324,13 @@ TEST_F(SchemaMigrationE2E, AReplicaLagGateHoldsTheBackfillWhileReplayIsPausedAnd
 TEST_F(SchemaMigrationE2E, AnSloBreachDuringBackfillRollsBackAutomatically) {
   make_orders(300000);
   std::atomic<double> error_ratio{0.001};
-  httplib::Server slo;
-  slo.Get("/slo", [&](const httplib::Request&, httplib::Response& res) {
+  HttpEndpoint slo("/slo", [&](const httplib::Request&, httplib::Response& res) {
     res.set_content("{\"errorRatio\": " + std::to_string(error_ratio.load()) + "}",
                     "application/json");
   });
-  const int port = slo.bind_to_any_port("127.0.0.1");
-  std::thread server([&] { slo.listen_after_bind(); });
-  const std::string gate =
-      "  gates:\n  - {name: orders-errors, provider: web, url: \"http://127.0.0.1:" +
-      std::to_string(port) + "/slo\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n";
+  const std::string gate = "  gates:\n  - {name: orders-errors, provider: web, url: \"" +
+                           slo.url("/slo") +
+                           "\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n";
   ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manifest("slo", 200, gate)))).exit_code,
             0);
   const auto deadline = std::chrono::steady_clock::now() + 60s;
@@ -349,7 +345,6 @@ TEST_F(SchemaMigrationE2E, AnSloBreachDuringBackfillRollsBackAutomatically) {
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - breach).count();
   slo.stop();
-  server.join();
   ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("slo");
   std::printf("SLO breach -> RolledBack in %.2f s\n", secs);
   EXPECT_LT(secs, 10.0);
@@ -464,19 +459,16 @@ TEST_F(SchemaMigrationE2E, ALongTransactionOnTheTableIsReportedBeforeTheDdlWaits
 TEST_F(SchemaMigrationE2E, AGateWithNoDataPausesTheBackfillAndOneErroringFourTimesRollsBack) {
   make_orders(300000);
   std::atomic<int> mode{0};  // 0: healthy, 1: answers without the value, 2: answers 503
-  httplib::Server slo;
-  slo.Get("/slo", [&](const httplib::Request&, httplib::Response& res) {
+  HttpEndpoint slo("/slo", [&](const httplib::Request&, httplib::Response& res) {
     if (mode == 2) {
       res.status = 503;
       return;
     }
     res.set_content(mode == 0 ? "{\"errorRatio\": 0.001}" : "{}", "application/json");
   });
-  const int port = slo.bind_to_any_port("127.0.0.1");
-  std::thread server([&] { slo.listen_after_bind(); });
-  const std::string gate =
-      "  gates:\n  - {name: orders-errors, provider: web, url: \"http://127.0.0.1:" +
-      std::to_string(port) + "/slo\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n";
+  const std::string gate = "  gates:\n  - {name: orders-errors, provider: web, url: \"" +
+                           slo.url("/slo") +
+                           "\", jsonPath: errorRatio, max: 0.05, intervalSeconds: 0.2}\n";
   ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manifest("nodata", 200, gate)))).exit_code,
             0);
   auto get = [&](const std::string& path) {
@@ -502,7 +494,6 @@ TEST_F(SchemaMigrationE2E, AGateWithNoDataPausesTheBackfillAndOneErroringFourTim
   auto wait = run_command(kubectl(
       "-n " + ns_ + " wait --for=jsonpath='{.status.phase}'=RolledBack smig/nodata --timeout=30s"));
   slo.stop();
-  server.join();
   ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("nodata") << "\n"
                                << get("{.status.gates}");
   EXPECT_EQ(get("{.status.gates[0].phase}"), "Error");

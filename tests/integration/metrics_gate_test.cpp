@@ -10,41 +10,36 @@
 #include <httplib.h>
 
 #include "gates/metrics_gate.h"
+#include "support/http_endpoint.h"
 
 namespace {
 
 using namespace schemashift::gates;
+using schemashift::testing::HttpEndpoint;
 
 class MetricsEndpoint {
  public:
-  MetricsEndpoint() {
-    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard lock(mu_);
-      res.set_content(
-          "# TYPE http_requests_total counter\n"
-          "http_requests_total{code=\"200\"} " +
-              std::to_string(ok_) +
-              "\n"
-              "http_requests_total{code=\"500\"} " +
-              std::to_string(errors_) +
-              "\n"
-              "req_seconds_bucket{le=\"0.05\"} " +
-              std::to_string(fast_) +
-              "\n"
-              "req_seconds_bucket{le=\"0.5\"} " +
-              std::to_string(fast_ + slow_) +
-              "\n"
-              "req_seconds_bucket{le=\"+Inf\"} " +
-              std::to_string(fast_ + slow_) + "\n",
-          "text/plain; version=0.0.4");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~MetricsEndpoint() {
-    server_.stop();
-    thread_.join();
-  }
+  MetricsEndpoint()
+      : server_("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+          std::lock_guard lock(mu_);
+          res.set_content(
+              "# TYPE http_requests_total counter\n"
+              "http_requests_total{code=\"200\"} " +
+                  std::to_string(ok_) +
+                  "\n"
+                  "http_requests_total{code=\"500\"} " +
+                  std::to_string(errors_) +
+                  "\n"
+                  "req_seconds_bucket{le=\"0.05\"} " +
+                  std::to_string(fast_) +
+                  "\n"
+                  "req_seconds_bucket{le=\"0.5\"} " +
+                  std::to_string(fast_ + slow_) +
+                  "\n"
+                  "req_seconds_bucket{le=\"+Inf\"} " +
+                  std::to_string(fast_ + slow_) + "\n",
+              "text/plain; version=0.0.4");
+        }) {}
   void add(long ok, long errors, long fast, long slow) {
     std::lock_guard lock(mu_);
     ok_ += ok;
@@ -52,14 +47,12 @@ class MetricsEndpoint {
     fast_ += fast;
     slow_ += slow;
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/metrics"; }
+  std::string url() const { return server_.url("/metrics"); }
 
  private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
   std::mutex mu_;
   long ok_ = 0, errors_ = 0, fast_ = 0, slow_ = 0;
+  HttpEndpoint server_;  // last: it serves from construction and reads the members above
 };
 
 TEST(MetricsGate, ErrorRatioAndP99ComeFromIncreasesBetweenScrapes) {

@@ -13,6 +13,7 @@
 
 #include "gates/prometheus.h"
 #include "support/helpers.h"
+#include "support/http_endpoint.h"
 #include "support/stack_env.h"
 
 namespace {
@@ -20,32 +21,31 @@ namespace {
 using namespace schemashift::gates;
 using namespace std::chrono_literals;
 using schemashift::testing::eventually;
+using schemashift::testing::HttpEndpoint;
 using schemashift::testing::stack_var;
 
 class Target {
  public:
-  explicit Target(std::string job) : job_(std::move(job)) {
-    server_.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
-      std::lock_guard lock(mu_);
-      res.set_content(
-          "# TYPE gate_test_error_ratio gauge\n"
-          "gate_test_error_ratio{job_name=\"" +
-              job_ + "\",service=\"orders\"} " + std::to_string(orders_) +
-              "\ngate_test_error_ratio{job_name=\"" + job_ + "\",service=\"customers\"} 0.05\n",
-          "text/plain; version=0.0.4");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  explicit Target(std::string job)
+      : job_(std::move(job)),
+        server_("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+          std::lock_guard lock(mu_);
+          res.set_content(
+              "# TYPE gate_test_error_ratio gauge\n"
+              "gate_test_error_ratio{job_name=\"" +
+                  job_ + "\",service=\"orders\"} " + std::to_string(orders_) +
+                  "\ngate_test_error_ratio{job_name=\"" + job_ + "\",service=\"customers\"} 0.05\n",
+              "text/plain; version=0.0.4");
+        }) {
     // file_sd: Prometheus picks the file up without a restart.
     file_ = std::filesystem::path(stack_var("PROMETHEUS_TARGETS_DIR")) / (job_ + ".json");
-    std::ofstream(file_.string() + ".tmp") << R"([{"targets": ["127.0.0.1:)" << port_
+    std::ofstream(file_.string() + ".tmp") << R"([{"targets": ["127.0.0.1:)" << server_.port()
                                            << R"("], "labels": {"test": ")" << job_ << R"("}}])";
     std::filesystem::rename(file_.string() + ".tmp", file_);
   }
   ~Target() {
     std::filesystem::remove(file_);
     server_.stop();
-    thread_.join();
   }
   void set_orders(double v) {
     std::lock_guard lock(mu_);
@@ -54,12 +54,10 @@ class Target {
 
  private:
   std::string job_;
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::filesystem::path file_;
   std::mutex mu_;
   double orders_ = 0.25;
+  HttpEndpoint server_;  // after what its handler reads: it serves from construction
+  std::filesystem::path file_;
 };
 
 nlohmann::json gate(const std::string& query) {

@@ -17,6 +17,10 @@ bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds tim
   return cond();
 }
 
+std::string kubectl(const std::string& args) {
+  return stack_var("KUBECTL_BIN") + " --kubeconfig " + stack_var("KUBECONFIG") + " " + args;
+}
+
 kube::Client admin_client(const std::string& server) {
   auto cfg = kube::load_kubeconfig(stack_var("KUBECONFIG"));
   if (!cfg) throw std::runtime_error(cfg.error().describe());

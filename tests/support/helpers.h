@@ -1,5 +1,5 @@
 // Small helpers the integration tests share: waiting for a condition, an admin client for
-// the stack's API server, and reading one value from PostgreSQL.
+// the stack's API server, a kubectl command line, and reading one value from PostgreSQL.
 #pragma once
 
 #include <chrono>
@@ -18,6 +18,9 @@ bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds tim
 // A client for the stack's API server with the admin certificate; `server` overrides the
 // address (e.g. to go through a TcpProxy).
 kube::Client admin_client(const std::string& server = {});
+
+// A shell command running the stack's kubectl against its kubeconfig with `args`.
+std::string kubectl(const std::string& args);
 
 // The first column of the first row of `sql`, as text ("NULL" for NULL).
 std::string scalar(pqxx::connection& c, const std::string& sql);
