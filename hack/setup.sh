@@ -10,6 +10,7 @@ PACKAGES=(
   libspdlog-dev libgtest-dev libgmock-dev libssl-dev
   postgresql postgresql-contrib
   openssl curl python3 maven openjdk-17-jre-headless kcat clang-format prometheus
+  ccache libpg-query-dev
 )
 
 missing=()
