@@ -185,20 +185,7 @@ TEST_F(KubectlPluginE2E, FailuresAreTheApiServersOwnWords) {
 
   // A user whose token allows nothing: a ServiceAccount without any binding.
   ASSERT_EQ(run_command(kubectl("-n " + ns_ + " create serviceaccount nobody")).exit_code, 0);
-  auto token = run_command(kubectl("-n " + ns_ + " create token nobody"));
-  ASSERT_EQ(token.exit_code, 0) << token.output;
-  std::string t = token.output;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-  const std::string kc = "/tmp/schemashift-plugin-nobody-" + unique_suffix();
-  const std::string cfg = "--kubeconfig=" + kc + " ";
-  for (const std::string& step :
-       {"config " + cfg + "set-cluster local --server=" + stack_var("KUBE_APISERVER") +
-            " --certificate-authority=" + stack_var("KUBE_CA_FILE") + " --embed-certs",
-        "config " + cfg + "set-credentials nobody --token=" + t,
-        "config " + cfg + "set-context local --cluster=local --user=nobody --namespace=" + ns_,
-        "config " + cfg + "use-context local"}) {
-    ASSERT_EQ(run_command(stack_var("KUBECTL_BIN") + " " + step).exit_code, 0) << step;
-  }
+  const std::string kc = schemashift::testing::service_account_kubeconfig(ns_, "nobody");
   auto forbidden = run_command(std::string(SCHEMASHIFT_BINARY_DIR) +
                                "/kubectl-schemashift --kubeconfig " + kc + " list");
   EXPECT_EQ(forbidden.exit_code, 1);
