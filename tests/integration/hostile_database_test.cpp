@@ -7,7 +7,7 @@
 // finds the user's tables. A schemashift schema another role owns is refused, as is a
 // search_path that would put the user's tables into the state schema; gates whose role cannot
 // see what they need are errors naming the missing role, never a zero; a connection string
-// never falls back to the PG* environment.
+// never falls back to the PG* environment; a gate's detail loses URL credentials.
 #include <cstdlib>
 #include <thread>
 
@@ -325,6 +325,30 @@ TEST(ConnectionString, NeverFallsBackToThePgEnvironment) {
   EXPECT_EQ(partial.error().message.find(db.password()), std::string::npos);
   EXPECT_EQ(partial.error().message.find(db.port()), std::string::npos)
       << "it went to the PGPORT server: " << partial.error().message;
+}
+
+}  // namespace
+
+namespace {
+
+// What a gate records (status, events, log) goes through the scrubber: a URL's userinfo and
+// token parameters, and the database's own password (short or not), are masked.
+TEST(GateDetails, LoseUrlCredentialsAndTheDatabasePassword) {
+  ScratchDatabase db("gatedetail");
+  auto connected = PgRunner::connect("default/gate", db.dsn());
+  ASSERT_TRUE(connected) << connected.error().message;
+  gates::GateSpec web;
+  web.name = "web";
+  web.provider = "web";
+  web.params = {{"url", "http://bob:Tok3n-s3cret@127.0.0.1:1/health?token=Tok3n-s3cret&q=1&pw=" +
+                            db.password()},
+                {"jsonPath", "$.x"}};
+  auto m = (*connected)->measure(web);
+  EXPECT_EQ(m.kind, gates::MeasurementKind::kError);
+  EXPECT_NE(m.detail.find("http://***@127.0.0.1:1/health?token=***&q=1"), std::string::npos)
+      << m.detail;
+  EXPECT_EQ(m.detail.find("Tok3n-s3cret"), std::string::npos) << m.detail;
+  EXPECT_EQ(m.detail.find(db.password()), std::string::npos) << m.detail;
 }
 
 }  // namespace
