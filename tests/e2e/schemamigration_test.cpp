@@ -731,15 +731,15 @@ TEST_F(SchemaMigrationE2E, EveryConnectionStringFormIsNamedWithoutItsPassword) {
       << log.substr(log.find(pw) > 200 ? log.find(pw) - 200 : 0, 400);
 }
 
-// A finished migration (Completed, RolledBack) keeps no connection and no advisory lock: the
-// database itself says so (pg_stat_activity, pg_locks), for a role and database of its own.
+// A finished migration (Completed, RolledBack, Failed) keeps no connection and no advisory lock:
+// the database itself says so (pg_stat_activity, pg_locks), for a role and database of its own.
 TEST_F(SchemaMigrationE2E, AFinishedMigrationKeepsNoConnectionAndNoAdvisoryLock) {
   ScratchDatabase db("finished");
-  const std::string other = table_ + "_b";
+  const std::string other = table_ + "_b", third = table_ + "_c";
   {
     pqxx::connection c(db.dsn());
     pqxx::work tx(c);
-    for (const auto& t : {table_, other}) {
+    for (const auto& t : {table_, other, third}) {
       tx.exec0("CREATE TABLE " + t + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
       tx.exec0("INSERT INTO " + t + " (amount_cents) SELECT g FROM generate_series(1, 500) g");
     }
@@ -765,6 +765,17 @@ TEST_F(SchemaMigrationE2E, AFinishedMigrationKeepsNoConnectionAndNoAdvisoryLock)
       run_command(kubectl("apply -f " + write_temp(use_scratch(manifest("auto", 1000))))).exit_code,
       0);
   ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manual))).exit_code, 0);
+  // Fails for good: its backfill names a column that does not exist, and so does its rollback.
+  std::string failing = use_scratch(manifest("failing", 1000));
+  for (auto pos = failing.find(table_); pos != std::string::npos;
+       pos = failing.find(table_, pos + third.size()))
+    failing.replace(pos, table_.size(), third);
+  failing.replace(failing.find("set: amount = amount_cents / 100.0"),
+                  std::string("set: amount = amount_cents / 100.0").size(),
+                  "set: amount = no_such_column");
+  failing.replace(failing.find("DROP COLUMN IF EXISTS amount"),
+                  std::string("DROP COLUMN IF EXISTS amount").size(), "DROP COLUMN no_such_column");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(failing))).exit_code, 0);
   pqxx::connection admin(db.admin_dsn());
   const std::string sessions =
       "SELECT count(*) FROM pg_stat_activity WHERE usename = '" + db.role() + "'";
@@ -790,7 +801,11 @@ TEST_F(SchemaMigrationE2E, AFinishedMigrationKeepsNoConnectionAndNoAdvisoryLock)
                              " wait --for=jsonpath='{.status.phase}'=RolledBack smig/manual "
                              "--timeout=120s"));
   ASSERT_EQ(wait.exit_code, 0) << wait.output << operator_->output();
-  // Both finished: nothing of theirs is left in the database, and nothing comes back.
+  wait = run_command(kubectl("-n " + ns_ +
+                             " wait --for=jsonpath='{.status.phase}'=Failed smig/failing "
+                             "--timeout=120s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << phase("failing") << operator_->output();
+  // All three finished: nothing of theirs is left in the database, and nothing comes back.
   EXPECT_TRUE(eventually([&] { return scalar(admin, sessions) == "0"; }, 10s))
       << scalar(admin, sessions) << " sessions of the migrations' role remain";
   EXPECT_EQ(scalar(admin, locks), "0") << "an advisory lock remains";
