@@ -285,7 +285,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     });
   }
   bool failed = false;
-  for (const auto& action : d.actions) {
+  for (const auto& action : runner ? d.actions : std::vector<migration::Action>{}) {
     migration::Outcome o = runner->run(action, *spec, next);
     o.action = action;
     next = migration::apply_outcome(*spec, next, o, now);
