@@ -8,6 +8,7 @@
 // search_path that would put the user's tables into the state schema; gates whose role cannot
 // see what they need are errors naming the missing role, never a zero; a connection string
 // never falls back to the PG* environment; a gate's detail loses URL credentials.
+#include <atomic>
 #include <cstdlib>
 #include <thread>
 
@@ -21,6 +22,8 @@
 #include "gates/replica_lag.h"
 #include "migration/decide.h"
 #include "migration/spec.h"
+#include "pg/ddl.h"
+#include "pg/verify.h"
 #include "support/helpers.h"
 #include "support/scratch_database.h"
 
@@ -257,6 +260,60 @@ TEST_F(HostileDatabase, AWholeMigrationAndItsGatesReachNoneOfThePlantedObjects) 
                    "SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = "
                    "'schemashift'"),
             db_.role());
+}
+
+// The paths a smooth migration does not take: a fence held by another runner (its holder is
+// looked up), a DDL whose lock is not granted (its blockers, an invalid index to drop), a long
+// transaction reported beforehand, rows still pending, a checksum mismatch located.
+TEST_F(HostileDatabase, TheOperatorsRarerQueriesReachNoneOfThemEither) {
+  pqxx::connection user(db_.dsn());
+  {
+    pqxx::work tx(user);
+    tx.exec0("CREATE TABLE public.t (id bigserial PRIMARY KEY, a int, b int)");
+    tx.exec0("INSERT INTO public.t (a, b) SELECT g, g FROM generate_series(1, 200) g");
+    tx.exec0("UPDATE public.t SET b = -1 WHERE id = 150");
+    tx.commit();
+  }
+  db_.admin("TRUNCATE shadow.calls");
+  auto first = PgRunner::connect("default/rare", db_.dsn());
+  ASSERT_TRUE(first) << first.error().message;
+  auto second = PgRunner::connect("default/rare", db_.dsn());
+  ASSERT_FALSE(second);
+  EXPECT_TRUE(second.error().fenced_out);
+  EXPECT_NE(second.error().message.find("backend pid"), std::string::npos)
+      << second.error().message;
+
+  // Another session holds a lock that ALTER TABLE and CREATE INDEX CONCURRENTLY both wait for.
+  std::atomic<bool> holding{false};
+  std::thread holder([&] {
+    pqxx::connection h(db_.dsn());
+    pqxx::work tx(h);
+    tx.exec0("LOCK TABLE public.t IN SHARE UPDATE EXCLUSIVE MODE");
+    holding = true;
+    std::this_thread::sleep_for(1500ms);
+    tx.commit();
+  });
+  while (!holding) std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(1100ms);
+  pqxx::connection work(db_.dsn());
+  EXPECT_FALSE(schemashift::pg::long_transactions_on(work, "t", 1s).empty());
+  const schemashift::pg::DdlConfig cfg{
+      .migration = "default/rare", .epoch = (*first)->epoch(), .budget = 0ms};
+  auto alter = schemashift::pg::apply_ddl(work, "ALTER TABLE t ADD COLUMN c int", cfg);
+  auto index = schemashift::pg::apply_ddl(work, "CREATE INDEX CONCURRENTLY t_a ON t (a)", cfg);
+  holder.join();
+  ASSERT_FALSE(alter);
+  EXPECT_NE(alter.error().message.find("blocked by pid"), std::string::npos)
+      << alter.error().message;
+  ASSERT_FALSE(index);
+  EXPECT_TRUE(index.error().retriable) << index.error().message;
+
+  EXPECT_EQ(schemashift::pg::pending_rows(work, "t", "b < 0"), 1);
+  auto report = schemashift::pg::compare_checksums(work, {"t", "id", "a", "b", 100});
+  ASSERT_EQ(report.failures.size(), 1u);
+  EXPECT_NE(report.failures[0].find("first at id = 150"), std::string::npos) << report.failures[0];
+  first->reset();  // closes its connections
+  EXPECT_EQ(calls(), "0 ") << "the operator's own SQL reached planted objects";
 }
 
 TEST_F(HostileDatabase, AStateSchemaAnotherRoleOwnsIsRefused) {
