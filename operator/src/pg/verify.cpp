@@ -12,7 +12,10 @@ std::string quoted_table(pqxx::connection& c, const std::string& t) {
 }
 
 // A value's text with NULL kept apart from '' (and from the text 'NULL').
-std::string cell(const std::string& expr) { return "coalesce((" + expr + ")::text || 'v', 'n')"; }
+// The wrapper is the operator's, so its cast and operator are pg_catalog's, named.
+std::string cell(const std::string& expr) {
+  return "coalesce((" + expr + ")::pg_catalog.text OPERATOR(pg_catalog.||) 'v', 'n')";
+}
 }  // namespace
 
 std::int64_t pending_rows(pqxx::connection& conn, const std::string& table,
@@ -20,7 +23,8 @@ std::int64_t pending_rows(pqxx::connection& conn, const std::string& table,
   if (pending_where.empty()) return 0;
   pqxx::nontransaction nt(conn);
   return nt
-      .exec("SELECT count(*) FROM " + quoted_table(conn, table) + " WHERE " + pending_where)[0][0]
+      .exec("SELECT pg_catalog.count(*) FROM " + quoted_table(conn, table) + " WHERE " +
+            pending_where)[0][0]
       .as<std::int64_t>();
 }
 
@@ -53,26 +57,31 @@ VerifyReport compare_checksums(pqxx::connection& conn, const ChecksumSpec& s) {
   const auto t0 = Clock::now();
   const std::string table = quoted_table(conn, s.table), key = conn.quote_name(s.key_column);
   pqxx::nontransaction nt(conn);
-  auto bounds = nt.exec("SELECT min(" + key + ")::bigint, max(" + key + ")::bigint FROM " + table);
+  auto bounds = nt.exec("SELECT pg_catalog.min(" + key + ")::bigint, pg_catalog.max(" + key +
+                        ")::bigint FROM " + table);
   if (bounds[0][0].is_null()) return report;
   std::int64_t lo = bounds[0][0].as<std::int64_t>() - 1;
   const std::int64_t hi = bounds[0][1].as<std::int64_t>();
   // Both sides hashed in one scan per chunk; string_agg in key order makes the hash positional.
   while (lo < hi) {
-    auto next = nt.exec_params("SELECT max(k) FROM (SELECT " + key + "::bigint AS k FROM " + table +
-                                   " WHERE " + key + " > $1 ORDER BY " + key + " LIMIT $2) s",
+    auto next = nt.exec_params("SELECT pg_catalog.max(k) FROM (SELECT " + key +
+                                   "::bigint AS k FROM " + table + " WHERE " + key +
+                                   " OPERATOR(pg_catalog.>) $1 ORDER BY " + key + " LIMIT $2) s",
                                lo, s.chunk_rows);
     const std::int64_t upper = next[0][0].as<std::int64_t>();
-    auto r = nt.exec_params("SELECT count(*), md5(string_agg(" + cell(s.old_expr) +
-                                ", ',' ORDER BY " + key + ")), md5(string_agg(" + cell(s.new_expr) +
-                                ", ',' ORDER BY " + key + ")) FROM " + table + " WHERE " + key +
-                                " > $1 AND " + key + " <= $2",
-                            lo, upper);
+    auto r = nt.exec_params(
+        "SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(" + cell(s.old_expr) +
+            ", ',' ORDER BY " + key + ")), pg_catalog.md5(pg_catalog.string_agg(" +
+            cell(s.new_expr) + ", ',' ORDER BY " + key + ")) FROM " + table + " WHERE " + key +
+            " OPERATOR(pg_catalog.>) $1 AND " + key + " OPERATOR(pg_catalog.<=) $2",
+        lo, upper);
     report.rows_checked += r[0][0].as<std::int64_t>();
     if (r[0][1].as<std::string>() != r[0][2].as<std::string>()) {
-      auto bad = nt.exec_params("SELECT count(*), min(" + key + ")::text FROM " + table +
-                                    " WHERE " + key + " > $1 AND " + key + " <= $2 AND " +
-                                    cell(s.old_expr) + " <> " + cell(s.new_expr),
+      auto bad = nt.exec_params("SELECT pg_catalog.count(*), pg_catalog.min(" + key +
+                                    ")::pg_catalog.text FROM " + table + " WHERE " + key +
+                                    " OPERATOR(pg_catalog.>) $1 AND " + key +
+                                    " OPERATOR(pg_catalog.<=) $2 AND " + cell(s.old_expr) +
+                                    " OPERATOR(pg_catalog.<>) " + cell(s.new_expr),
                                 lo, upper);
       report.failures.push_back("checksum mismatch in " + s.key_column + " (" + std::to_string(lo) +
                                 ", " + std::to_string(upper) + "]: " + bad[0][0].as<std::string>() +
