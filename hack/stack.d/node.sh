@@ -247,7 +247,7 @@ node_import_pause() {
       --binary "$out/pause-$sum:/pause" --entrypoint /pause >/dev/null
     rm -f "$out/pause-$sum"
   fi
-  ctr --address "$(node_sock)" -n k8s.io images import --no-unpack=false "$tar" >/dev/null
+  ctr --address "$(node_sock)" -n k8s.io images import "$tar" >/dev/null
 }
 
 node_up() {

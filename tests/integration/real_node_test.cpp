@@ -4,6 +4,7 @@
 // `kubectl logs` and `kubectl exec` working; a crashing container goes to CrashLoopBackOff;
 // `kubectl rollout restart` replaces the pods with new, running ones.
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -42,10 +43,16 @@ CommandResult helm(const std::string& args) {
   return run_command("env " + env + shell_quote(stack_var("HELM_BIN")) + " " + args);
 }
 
+// The pods matching `selector` (kubectl's JSON; stderr kept out of it). A failed kubectl call
+// is retried a few times, then reported in "error" with no items.
 json pods(const std::string& ns, const std::string& selector) {
-  auto r = kc("-n " + ns + " get pods -l " + selector + " -o json");
-  if (r.exit_code != 0) return json::object({{"items", json::array()}, {"error", r.output}});
-  return json::parse(r.output);
+  CommandResult r;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    r = run_command(kubectl("-n " + ns + " get pods -l " + selector + " -o json") + " 2>/dev/null");
+    if (r.exit_code == 0) return json::parse(r.output);
+    std::this_thread::sleep_for(1s);
+  }
+  return json::object({{"items", json::array()}, {"error", r.output}});
 }
 
 bool pod_ready(const json& pod) {
@@ -162,8 +169,9 @@ TEST_F(RealNodeChart, PodsRunReadyAndAnswerByPodIpAndServiceName) {
 
 TEST_F(RealNodeChart, RolloutRestartReplacesThePods) {
   std::set<std::string> before;
-  for (const auto& pod : chart_pods()["items"]) before.insert(pod["metadata"]["name"]);
-  ASSERT_EQ(before.size(), 2u);
+  const json listed = chart_pods();
+  for (const auto& pod : listed["items"]) before.insert(pod["metadata"]["name"]);
+  ASSERT_EQ(before.size(), 2u) << listed.dump(2);
   auto restart = kc("-n " + ns_ + " rollout restart deployment/smoke");
   ASSERT_EQ(restart.exit_code, 0) << restart.output;
   auto status = kc("-n " + ns_ + " rollout status deployment/smoke --timeout=90s");
