@@ -71,10 +71,14 @@ kube_up() {
     --leader-elect=false --bind-address=127.0.0.1 --secure-port="${PORTS[kube-scheduler]}" \
     --cert-dir="$STACK_DIR/data/scheduler" --v=0
 
+  # A node lease keeps the kwok node's heartbeat inside the node-lifecycle grace period; its
+  # status updates alone come about once a minute, and pods bound during the gap were marked
+  # NotReady for good (kwok never marks them Ready again).
   start_component kwok "curl -sf --max-time 2 http://127.0.0.1:${PORTS[kwok]}/healthz" 60 \
     "$bin/kwok" --kubeconfig="$STACK_DIR/kubeconfig-kwok" --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-    --node-ip=127.0.0.1 --cidr=10.0.1.0/24 --server-address="127.0.0.1:${PORTS[kwok]}"
+    --node-ip=127.0.0.1 --cidr=10.0.1.0/24 --server-address="127.0.0.1:${PORTS[kwok]}" \
+    --node-lease-duration-seconds=40
 
   KUBECONFIG="$STACK_DIR/kubeconfig" kubectl apply -f - >/dev/null <<'YAML'
 apiVersion: v1
