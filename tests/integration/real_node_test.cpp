@@ -2,7 +2,9 @@
 // image from `make images` gives 2 pods that pass their readiness probe, answer on their pod
 // IPs (from the host and from another pod) and through their Service by DNS name, with
 // `kubectl logs` and `kubectl exec` working; a crashing container goes to CrashLoopBackOff;
-// `kubectl rollout restart` replaces the pods with new, running ones.
+// `kubectl rollout restart` replaces the pods with new, running ones; Kafka's two listeners
+// serve a pod (by the stack's Service name) and the host alike.
+#include <cstdio>
 #include <set>
 #include <thread>
 
@@ -228,6 +230,44 @@ TEST(RealNode, CrashingContainerGoesToCrashLoopBackOff) {
         20s))
         << logs.output;
   }
+  (void)kc("delete namespace " + ns + " --wait=false");
+}
+
+TEST(RealNode, KafkaTakesAPodsMessageThroughTheStacksServiceAndTheHostReadsIt) {
+  // kcat from the host, packed the same way as the project's images.
+  const std::string hack = std::string(SCHEMASHIFT_SOURCE_DIR) + "/hack/image.sh";
+  const std::string tar = "/tmp/schemashift-kcat-" + unique_suffix() + ".tar";
+  auto built = run_command(hack + " build schemashift.local/kcat:test " + tar + " /usr/bin/kcat");
+  ASSERT_EQ(built.exit_code, 0) << built.output;
+  auto imported = run_command(hack + " import " + tar);
+  std::remove(tar.c_str());
+  ASSERT_EQ(imported.exit_code, 0) << imported.output;
+
+  const std::string ns = "node-kafka-" + unique_suffix();
+  const std::string topic = "from-a-pod-" + unique_suffix();
+  ASSERT_EQ(kc("create namespace " + ns).exit_code, 0);
+  // The pod produces its own hostname file (its pod name) through kafka.<stack ns>.svc: the
+  // broker then sends it to its BRIDGE listener, the only one a pod can reach.
+  const std::string manifest =
+      "apiVersion: v1\nkind: Pod\nmetadata: {name: producer, namespace: " + ns +
+      "}\nspec:\n  nodeSelector: {schemashift.io/node: real}\n  restartPolicy: Never\n"
+      "  containers:\n  - name: kcat\n    image: schemashift.local/kcat:test\n"
+      "    imagePullPolicy: Never\n    args: [-b, kafka." +
+      stack_var("STACK_SERVICES_NAMESPACE") + ".svc.cluster.local:9092, -P, -t, " + topic +
+      ", /etc/hostname]\n";
+  auto apply = run_command("printf '%s' " + shell_quote(manifest) + " | " + kubectl("apply -f -"));
+  ASSERT_EQ(apply.exit_code, 0) << apply.output;
+  auto done = kc("-n " + ns +
+                 " wait --for=jsonpath='{.status.phase}'=Succeeded pod/producer --timeout=90s");
+  EXPECT_EQ(done.exit_code, 0) << done.output << kc("-n " + ns + " logs producer").output
+                               << kc("-n " + ns + " get pod producer -o yaml").output;
+  // The host reads it through the loopback listener.
+  auto consumed = run_command("kcat -b " + stack_var("KAFKA_BOOTSTRAP") + " -C -t " + topic +
+                              " -o beginning -e -q 2>&1");
+  EXPECT_EQ(consumed.exit_code, 0) << consumed.output;
+  EXPECT_NE(consumed.output.find("producer"), std::string::npos) << consumed.output;
+  auto meta = run_command("kcat -b " + stack_var("KAFKA_BOOTSTRAP") + " -L 2>&1");
+  EXPECT_NE(meta.output.find("127.0.0.1"), std::string::npos) << meta.output;
   (void)kc("delete namespace " + ns + " --wait=false");
 }
 
