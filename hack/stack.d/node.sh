@@ -401,10 +401,12 @@ node_down() {
     return 0
   fi
   log "real node: stopping pods, kubelet, kube-proxy, CoreDNS and containerd"
+  [[ -f "$STACK_DIR/ports" ]] && load_ports  # the API server's port, to delete pods through it
   # 1. Pods go through the kubelet, so their volumes are unmounted and their sandboxes torn down.
   if pid_alive kubelet && apiserver_ready; then
     node_kubectl delete pods --all-namespaces --field-selector "spec.nodeName=$NODE_NAME" \
-      --grace-period=1 --wait=true --timeout=45s >/dev/null 2>&1 || true
+      --grace-period=1 --wait=true --timeout=45s >/dev/null 2>&1 \
+      || log "real node: not every pod was gone within 45s; removing the sandboxes directly"
   fi
   # 2. Sandboxes removed through the CRI, so CNI releases addresses and network namespaces.
   if pid_alive containerd; then
