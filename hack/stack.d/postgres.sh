@@ -41,7 +41,7 @@ postgres_up() {
       || { tail -n 20 "$STACK_DIR/logs/initdb.log" >&2; die "postgres-primary: initdb failed"; }
     rm -f "$pw"
     cat >>"$primary/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
+listen_addresses = '$(node_listen_ips | tr ' ' ',')'
 wal_level = replica
 max_wal_senders = 10
 max_replication_slots = 10
@@ -62,6 +62,7 @@ CONF
 local all all trust
 host replication replicator 127.0.0.1/32 trust
 host all all 127.0.0.1/32 scram-sha-256
+host all all $NODE_POD_CIDR scram-sha-256
 HBA
   fi
   pg_start postgres-primary "$primary" "$pport"
