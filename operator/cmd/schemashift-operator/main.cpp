@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include <httplib.h>
 #include <spdlog/spdlog.h>
 
 #include "controller/reconciler.h"
@@ -46,6 +47,29 @@ void forget_libpq_environment() {
   }
 }
 
+// --probe: one GET of an http://host:port/path URL; the answer's status decides the exit code.
+int probe(const std::string& url) {
+  const std::string scheme = "http://";
+  if (url.rfind(scheme, 0) != 0) {
+    std::fprintf(stderr, "schemashift-operator: --probe takes an http:// URL\n");
+    return 2;
+  }
+  const auto slash = url.find('/', scheme.size());
+  const std::string host_port = url.substr(scheme.size(), slash - scheme.size());
+  const std::string path = slash == std::string::npos ? "/" : url.substr(slash);
+  httplib::Client client(scheme + host_port);
+  client.set_connection_timeout(5);
+  client.set_read_timeout(5);
+  auto res = client.Get(path);
+  if (!res) {
+    std::fprintf(stderr, "%s: no answer (%s)\n", url.c_str(),
+                 httplib::to_string(res.error()).c_str());
+    return 1;
+  }
+  std::printf("%s: %d %s\n", url.c_str(), res->status, res->body.c_str());
+  return res->status == 200 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,6 +92,9 @@ int main(int argc, char** argv) {
                    "address of /healthz and /readyz; 0 disables them");
   flags.add_int("workers", 2, "migrations reconciled in parallel");
   flags.add_string("log-level", "info", "trace, debug, info, warn or error");
+  flags.add_string("probe", "",
+                   "only GET this http URL (e.g. another replica's /readyz) and exit 0 on 200, "
+                   "1 otherwise: the chart's helm test, with no other image");
   std::string error;
   bool help = false;
   if (!flags.parse(argc, argv, &error, &help)) {
@@ -78,6 +105,7 @@ int main(int argc, char** argv) {
     std::fputs(flags.usage().c_str(), stdout);
     return 0;
   }
+  if (!flags.str("probe").empty()) return probe(flags.str("probe"));
   const auto level = spdlog::level::from_str(flags.str("log-level"));
   if (level == spdlog::level::off && flags.str("log-level") != "off") {
     std::fprintf(stderr,
