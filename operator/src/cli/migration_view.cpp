@@ -371,8 +371,8 @@ std::string render_migration(const json& m, const json& events, const ViewStyle&
   for (const auto& s : steps) name_width = std::max(name_width, s.name.size());
   for (std::size_t i = 0; i < steps.size(); ++i) {
     const auto& s = steps[i];
-    out << p.branch(i + 1 == steps.size()) << p.symbol(s.state) << " " << pad(s.name, name_width)
-        << (s.detail.empty() ? "" : "  " + s.detail) << "\n";
+    out << p.branch(i + 1 == steps.size()) << p.symbol(s.state) << " "
+        << (s.detail.empty() ? s.name : pad(s.name, name_width) + "  " + s.detail) << "\n";
   }
 
   if (status.contains("gates") && status["gates"].is_array() && !status["gates"].empty()) {
