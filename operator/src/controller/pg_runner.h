@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "common/result.h"
+#include "controller/planner.h"
 #include "gates/gate.h"
 #include "gates/metrics_gate.h"
 #include "gates/pg_statements.h"
@@ -60,6 +61,7 @@ class PgRunner {
   PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx::connection> work,
            std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence);
   migration::Outcome plan(const migration::MigrationSpec& spec);
+  ResolvedTable resolved(const std::string& written);
   migration::Outcome backfill(const migration::MigrationSpec& spec);
   migration::Outcome verify(const migration::MigrationSpec& spec);
   migration::Outcome ddl(const char* section, int step, const std::string& sql,
