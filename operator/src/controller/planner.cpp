@@ -23,7 +23,7 @@ struct Resolution {
 // does not exist yet is where CREATE TABLE would put it: its schema, or the current schema.
 Resolution resolve(pqxx::transaction_base& tx, const pg::TableName& t) {
   auto r = tx.exec_params(
-      "SELECT c.oid::text, n.nspname, c.relname, pg_catalog.greatest(c.reltuples, 0)::bigint "
+      "SELECT c.oid::text, n.nspname, c.relname, greatest(c.reltuples, 0)::bigint "
       "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
       "WHERE c.oid = pg_catalog.to_regclass($1)",
       t.quoted());

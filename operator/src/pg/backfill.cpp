@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "pg/fence.h"
+#include "pg/fragment.h"
 #include "pg/tables.h"
 
 namespace schemashift::pg {
@@ -26,6 +27,13 @@ Backfiller::Backfiller(pqxx::connection& conn, BackfillConfig cfg, std::int64_t 
       sizer_(cfg_.target_batch_duration, cfg_.min_batch, cfg_.max_batch, cfg_.initial_batch),
       table_(quoted_name_of(cfg_.table)) {
   if (cfg_.key_columns.empty()) cfg_.key_columns = {cfg_.key_column};
+  // The spec parser refuses these with their field paths; checked here too, whoever built cfg.
+  if (auto why = check_set_list(cfg_.set, cfg_.key_columns))
+    throw std::invalid_argument("backfill set: " + *why);
+  if (!cfg_.pending_where.empty()) {
+    if (auto why = check_expression(cfg_.pending_where))
+      throw std::invalid_argument("backfill pendingWhere: " + *why);
+  }
 }
 
 migration::BackfillProgress Backfiller::start() {

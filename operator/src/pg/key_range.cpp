@@ -43,8 +43,13 @@ std::string Key::order(bool descending) const {
 }
 
 std::string Key::as_text() const {
+  // Named apart from the columns: an ORDER BY "id" next to an output column called "id" (the
+  // text) would sort the text, and "9999" > "10000".
   std::string out;
-  for (const auto& c : columns_) out += (out.empty() ? "" : ", ") + quote_identifier(c) + "::text";
+  for (std::size_t i = 0; i < columns_.size(); ++i) {
+    out += (i ? ", " : "") + quote_identifier(columns_[i]) + "::text AS \"schemashift key " +
+           std::to_string(i) + "\"";
+  }
   return out;
 }
 

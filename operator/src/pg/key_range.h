@@ -31,7 +31,8 @@ class Key {
   std::string tuple() const;
   // "a, b" (ORDER BY, optionally descending).
   std::string order(bool descending = false) const;
-  // "id::text" or "a::text, b::text": the key as text columns.
+  // "id::text AS ..." or "a::text AS ..., b::text AS ...": the key as text columns, named so
+  // that ORDER BY still means the columns themselves.
   std::string as_text() const;
   // "$3::bigint" or "($3::int, $4::text)", with `params` receiving `value`.
   std::string bind(const KeyValue& value, std::vector<std::string>& params) const;

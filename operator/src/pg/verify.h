@@ -17,10 +17,10 @@
 namespace schemashift::pg {
 
 struct ChecksumSpec {
-  std::string table;       // "orders", "\"Shop\".orders"
-  std::string key_column;  // "id" (the exact name); see key_columns
-  std::string old_expr;    // the old representation, e.g. "amount_cents"
-  std::string new_expr;    // the new one mapped back, e.g. "(amount * 100)::int"
+  std::string table{};       // "orders", "\"Shop\".orders"
+  std::string key_column{};  // "id" (the exact name); see key_columns
+  std::string old_expr{};    // the old representation, e.g. "amount_cents"
+  std::string new_expr{};    // the new one mapped back, e.g. "(amount * 100)::int"
   int chunk_rows = 50000;
   std::vector<std::string> key_columns{};  // a composite key; when empty, {key_column}
 };
