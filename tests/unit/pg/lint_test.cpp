@@ -1,5 +1,6 @@
 #include "pg/lint.h"
 
+#include "pg/ddl.h"
 #include "pg/tables.h"
 
 #include <gtest/gtest.h>
@@ -192,6 +193,22 @@ TEST(TableNames, AreReadAsSqlWritesThem) {
   EXPECT_EQ(*parse_column_name("\"OrderId\""), "OrderId");
   EXPECT_EQ(*parse_column_name("OrderId"), "orderid");
   EXPECT_FALSE(parse_column_name("id, x"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Ddl, ConcurrentlyIsReadFromTheStatementNotFromItsComments) {
+  using schemashift::pg::is_concurrently;
+  EXPECT_TRUE(is_concurrently("CREATE INDEX CONCURRENTLY IF NOT EXISTS i ON t (a)"));
+  EXPECT_TRUE(is_concurrently("drop index\nconcurrently i"));
+  EXPECT_TRUE(is_concurrently("REINDEX (CONCURRENTLY) INDEX i"));
+  EXPECT_TRUE(is_concurrently("REFRESH MATERIALIZED VIEW CONCURRENTLY m"));
+  EXPECT_TRUE(is_concurrently("ALTER TABLE p DETACH PARTITION c CONCURRENTLY"));
+  // Outside a transaction there is no fence check around it: a comment must not get it there.
+  EXPECT_FALSE(is_concurrently("-- not concurrently\nALTER TABLE t ADD COLUMN c int"));
+  EXPECT_FALSE(is_concurrently("COMMENT ON TABLE t IS 'built concurrently'"));
 }
 
 }  // namespace
