@@ -96,16 +96,20 @@ Outcome plan(pqxx::connection& conn, const std::string& migration,
   tx.exec0("LOCK TABLE schemashift.migrations IN SHARE ROW EXCLUSIVE MODE");
   const json tables(std::vector<std::string>(held_tables.begin(), held_tables.end()));
   auto held = tx.exec_params(
-      "SELECT name, phase, pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.unnest(tables) "
-      "INTERSECT SELECT pg_catalog.jsonb_array_elements_text($2::jsonb)), ', ') "
+      "SELECT name, phase, pg_catalog.to_jsonb(ARRAY(SELECT pg_catalog.unnest(tables) "
+      "INTERSECT SELECT pg_catalog.jsonb_array_elements_text($2::jsonb))) "
       "FROM schemashift.migrations WHERE name <> $1 AND tables && "
       "ARRAY(SELECT pg_catalog.jsonb_array_elements_text($2::jsonb)) "
       "AND phase NOT IN ('Pending', 'Completed', 'RolledBack', 'Failed')",
       migration, tables.dump());
   for (const auto& row : held) {
-    o.findings.push_back("table " + row[2].as<std::string>() + " is held by migration " +
-                         row[0].as<std::string>() + " (phase " + row[1].as<std::string>() +
-                         "); run them one after the other");
+    std::string names;  // stored quoted; shown as people write them
+    for (const auto& q : json::parse(row[2].as<std::string>())) {
+      auto t = pg::parse_table_name(q.get<std::string>());
+      names += (names.empty() ? "" : ", ") + (t ? t->display() : q.get<std::string>());
+    }
+    o.findings.push_back("table " + names + " is held by migration " + row[0].as<std::string>() +
+                         " (phase " + row[1].as<std::string>() + "); run them one after the other");
   }
   // What already ran under this name must still be what the manifest says.
   auto applied = tx.exec_params(
