@@ -171,7 +171,7 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
         *work_,
         pg::BackfillConfig{
             .migration = migration_,
-            .table = resolved(b.table).qualified,
+            .table = b.table,
             .key_column = b.key_columns.empty() ? b.key_column : b.key_columns[0],
             .set = b.set,
             .pending_where = b.pending_where,
@@ -182,7 +182,8 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
             .lock_timeout = std::max(spec.lock_timeout, std::chrono::milliseconds(1000)),
             .statement_timeout = spec.statement_timeout,
             .key_columns = b.key_columns,
-            .table_oid = resolved(b.table).oid},
+            .table_oid = resolved(b.table).oid,
+            .qualified_table = resolved(b.table).qualified},
         fence_.epoch());
     backfiller_->start();
   }

@@ -25,7 +25,7 @@ Backfiller::Backfiller(pqxx::connection& conn, BackfillConfig cfg, std::int64_t 
       cfg_(std::move(cfg)),
       epoch_(epoch),
       sizer_(cfg_.target_batch_duration, cfg_.min_batch, cfg_.max_batch, cfg_.initial_batch),
-      table_(quoted_name_of(cfg_.table)) {
+      table_(quoted_name_of(cfg_.qualified_table.empty() ? cfg_.table : cfg_.qualified_table)) {
   if (cfg_.key_columns.empty()) cfg_.key_columns = {cfg_.key_column};
   // The spec parser refuses these with their field paths; checked here too, whoever built cfg.
   if (auto why = check_set_list(cfg_.set, cfg_.key_columns))

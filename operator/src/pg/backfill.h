@@ -38,6 +38,9 @@ struct BackfillConfig {
   std::chrono::milliseconds statement_timeout{30000};
   std::vector<std::string> key_columns{};  // a composite key; when empty, {key_column}
   std::string table_oid{};  // when set, the table must still be this one (resolved at plan)
+  // The planned, schema-qualified name used in SQL ("\"public\".\"orders\""); when empty, `table`.
+  // `table` stays the manifest's name: it identifies the checkpoint.
+  std::string qualified_table{};
 };
 
 struct BatchResult {
