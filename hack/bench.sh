@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: runs every benchmark program in build/bin (bench_*), each writing its figures
 # to build/bench/<id>.json. Benchmarks print ratios against a baseline measured in the same
-# run (see ../shared/design/benchmarks.md); they are not pass/fail tests. Those that need the
+# run (see docs/benchmarks.md); they are not pass/fail tests. Those that need the
 # real components get a stack of their own (build/bench-stack), taken down afterwards.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -11,6 +11,7 @@ PACKAGES=(
   postgresql postgresql-contrib
   openssl curl python3 maven openjdk-17-jre-headless kcat clang-format prometheus
   ccache libpg-query-dev
+  libcli11-dev
 )
 
 missing=()
