@@ -51,7 +51,7 @@ TEST_F(VerifyTest, EveryCorruptRowIsFoundAndNothingElse) {
   tx.commit();
   auto r = compare_checksums(conn_, spec());
   ASSERT_EQ(r.failures.size(), 2u) << "two chunks hold corrupt rows";
-  EXPECT_NE(r.failures[0].find("(0, 3000]: 4 rows differ, first at id = 5"), std::string::npos)
+  EXPECT_NE(r.failures[0].find("[1, 3000]: 4 rows differ, first at id = 5"), std::string::npos)
       << r.failures[0];
   EXPECT_NE(r.failures[1].find("(15000, 18000]: 1 rows differ, first at id = 15004"),
             std::string::npos)

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "controller/planner.h"
+
 #include "flags/flag_store.h"
 #include "gates/kafka_lag.h"
 #include "gates/prometheus.h"
@@ -11,6 +13,7 @@
 #include "pg/dsn.h"
 #include "pg/lint.h"
 #include "pg/state_schema.h"
+#include "pg/tables.h"
 #include "pg/verify.h"
 
 namespace schemashift::controller {
@@ -122,8 +125,9 @@ Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
   Outcome o{{}, true};
   // Said before trying: a transaction that has held a lock on the table for a while is what
   // the statement will queue behind (it waits at most lock_timeout per attempt, then retries).
-  for (const auto& table : warn_ ? pg::tables_in(sql) : std::vector<std::string>{}) {
-    for (const auto& t : pg::long_transactions_on(*work_, table, std::chrono::seconds(1))) {
+  for (const auto& name : warn_ ? pg::tables_in(sql) : std::vector<pg::TableName>{}) {
+    const std::string table = name.display();
+    for (const auto& t : pg::long_transactions_on(*work_, name.quoted(), std::chrono::seconds(1))) {
       const std::string w =
           std::string(section) + " step " + std::to_string(step) + " on " + table +
           ": a long transaction holds a lock on it, " + t + "; the statement waits at most " +
@@ -170,90 +174,15 @@ void PgRunner::record_phase(const std::string& phase) {
 }
 
 Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
-  Outcome o{{ActionKind::kPlan}, true};
-  pg::TableSizes sizes;
-  std::vector<std::string> tables;
-  for (const auto* list : {&spec.expand_sql, &spec.contract_sql}) {
-    for (const auto& sql : *list) {
-      for (auto& t : pg::tables_in(sql)) tables.push_back(t);
-    }
-  }
-  pqxx::nontransaction nt(*work_);
-  for (const auto& t : tables) {
-    auto r = nt.exec_params(
-        "SELECT greatest(reltuples, 0)::bigint FROM pg_catalog.pg_class WHERE oid "
-        "OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1::pg_catalog.text)",
-        t);
-    if (!r.empty()) sizes[t] = r[0][0].as<std::int64_t>();
-  }
-  if (spec.backfill) {
-    auto r = nt.exec_params("SELECT pg_catalog.to_regclass($1::pg_catalog.text) IS NOT NULL",
-                            spec.backfill->table);
-    // The table may only appear in expand (a new table): then it must be created there.
-    bool created_in_expand = false;
-    for (const auto& sql : spec.expand_sql) {
-      for (const auto& t : pg::tables_in(sql)) created_in_expand |= t == spec.backfill->table;
-    }
-    if (!r[0][0].as<bool>() && !created_in_expand) {
-      o.findings.push_back("spec.backfill.table: table \"" + spec.backfill->table +
-                           "\" does not exist");
-    }
-  }
-  for (auto [section, list] : {std::pair{pg::Section::kExpand, &spec.expand_sql},
-                               std::pair{pg::Section::kContract, &spec.contract_sql},
-                               std::pair{pg::Section::kRollback, &spec.rollback_sql}}) {
-    for (const auto& f : pg::lint(section, *list, sizes)) {
-      if (f.error) o.findings.push_back(f.describe());
-    }
-  }
-  // No other running migration may hold one of these tables.
-  if (spec.backfill) tables.push_back(spec.backfill->table);
-  std::sort(tables.begin(), tables.end());
-  tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
-  std::string array = "{";
-  for (const auto& t : tables)
-    array += (array.size() > 1 ? "," : "") + std::string("\"") + t + "\"";
-  array += "}";
-  nt.exec_params(
-      "UPDATE schemashift.migrations SET tables = $2::pg_catalog.text[] WHERE name "
-      "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
-      migration_, array);
-  auto held = nt.exec_params(
-      "SELECT name, phase, pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.unnest(tables) "
-      "INTERSECT SELECT pg_catalog.unnest($2::pg_catalog.text[])), ', ') "
-      "FROM schemashift.migrations WHERE name OPERATOR(pg_catalog.<>) $1::pg_catalog.text "
-      "AND tables OPERATOR(pg_catalog.&&) $2::pg_catalog.text[] "
-      "AND phase OPERATOR(pg_catalog.<>) ALL (ARRAY['Pending', 'Completed', 'RolledBack', "
-      "'Failed']::pg_catalog.text[])",
-      migration_, array);
-  for (const auto& row : held) {
-    o.findings.push_back("table " + row[2].as<std::string>() + " is held by migration " +
-                         row[0].as<std::string>() + " (phase " + row[1].as<std::string>() +
-                         "); run them one after the other");
-  }
-  // What already ran under this name must still be what the manifest says.
-  auto applied = nt.exec_params(
-      "SELECT section, step, sql FROM schemashift.applied_steps WHERE migration "
-      "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
-      migration_);
-  for (const auto& row : applied) {
-    const std::string section = row[0].as<std::string>();
-    const auto step = static_cast<std::size_t>(row[1].as<int>());
-    const auto& list = section == "expand"     ? spec.expand_sql
-                       : section == "contract" ? spec.contract_sql
-                                               : spec.rollback_sql;
-    if (step >= list.size() || list[step] != row[2].as<std::string>()) {
-      o.findings.push_back(
-          section + ".sql[" + std::to_string(step) + "] was applied as \"" +
-          row[2].as<std::string>() + "\" but the manifest now says " +
-          (step < list.size() ? "\"" + list[step] + "\"" : std::string("nothing")) +
-          ": the applied SQL drifted from the manifest");
-    }
-  }
-  o.plan_hash = migration::plan_hash(spec);
-  o.ok = o.findings.empty();
-  o.retriable = false;
-  return o;
+  return controller::plan(*work_, migration_, spec);
+}
+
+// The table as the plan resolved it (schema-qualified, with its OID), so a search_path changed
+// since cannot redirect the work; a plan that recorded none resolves it now.
+ResolvedTable PgRunner::resolved(const std::string& written) {
+  if (auto r = resolved_table(*work_, migration_, written)) return *r;
+  auto t = pg::parse_table_name(written);
+  return {t ? t->quoted() : written, ""};
 }
 
 Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
@@ -264,7 +193,7 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
         pg::BackfillConfig{
             .migration = migration_,
             .table = b.table,
-            .key_column = b.key_column,
+            .key_column = b.key_columns.empty() ? b.key_column : b.key_columns[0],
             .set = b.set,
             .pending_where = b.pending_where,
             .target_batch_duration = b.target_batch_duration,
@@ -272,7 +201,10 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
             .max_batch = b.max_batch,
             .initial_batch = std::min(1000, b.max_batch),
             .lock_timeout = std::max(spec.lock_timeout, std::chrono::milliseconds(1000)),
-            .statement_timeout = spec.statement_timeout},
+            .statement_timeout = spec.statement_timeout,
+            .key_columns = b.key_columns,
+            .table_oid = resolved(b.table).oid,
+            .qualified_table = resolved(b.table).qualified},
         fence_.epoch());
     backfiller_->start();
   }
@@ -298,8 +230,8 @@ void PgRunner::hold_backfill() {
 Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
   Outcome o{{ActionKind::kVerify}, true};
   if (spec.backfill && !spec.backfill->pending_where.empty()) {
-    const auto pending =
-        pg::pending_rows(*work_, spec.backfill->table, spec.backfill->pending_where);
+    const auto pending = pg::pending_rows(*work_, resolved(spec.backfill->table).qualified,
+                                          spec.backfill->pending_where);
     if (pending > 0) {
       o.verify_failures.push_back(std::to_string(pending) + " rows still match pendingWhere (" +
                                   spec.backfill->pending_where + ")");
@@ -308,7 +240,11 @@ Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
   for (auto& f : pg::run_checks(*work_, spec.checks).failures)
     o.verify_failures.push_back(pg::scrub(f, dsn_));
   for (const auto& c : spec.checksums) {
-    auto report = pg::compare_checksums(*work_, {c.table, c.key_column, c.old_expr, c.new_expr});
+    auto report = pg::compare_checksums(*work_, {.table = resolved(c.table).qualified,
+                                                 .key_column = c.key_column,
+                                                 .old_expr = c.old_expr,
+                                                 .new_expr = c.new_expr,
+                                                 .key_columns = c.key_columns});
     for (auto& f : report.failures) o.verify_failures.push_back(c.name + ": " + pg::scrub(f, dsn_));
   }
   return o;

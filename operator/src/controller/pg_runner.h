@@ -12,6 +12,7 @@
 #include <pqxx/pqxx>
 
 #include "common/result.h"
+#include "controller/planner.h"
 #include "gates/gate.h"
 #include "gates/metrics_gate.h"
 #include "gates/pg_statements.h"
@@ -62,6 +63,7 @@ class PgRunner {
            std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence);
   gates::Measurement measure_unscrubbed(const gates::GateSpec& gate);
   migration::Outcome plan(const migration::MigrationSpec& spec);
+  ResolvedTable resolved(const std::string& written);
   migration::Outcome backfill(const migration::MigrationSpec& spec);
   migration::Outcome verify(const migration::MigrationSpec& spec);
   migration::Outcome ddl(const char* section, int step, const std::string& sql,

@@ -2,9 +2,13 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "gates/gate_params.h"
+#include "pg/fragment.h"
+#include "pg/sql_parse.h"
+#include "pg/tables.h"
 
 namespace schemashift::migration {
 
@@ -12,8 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-const std::regex kIdentifier("^[a-z_][a-z0-9_]{0,62}$");
-const std::regex kQualified("^[a-z_][a-z0-9_]{0,62}(\\.[a-z_][a-z0-9_]{0,62})?$");
 const std::regex kDuration("^([0-9]+)(ms|s|m)$");
 
 class Reader {
@@ -95,6 +97,83 @@ class Reader {
  private:
   std::vector<FieldError>& errors_;
 };
+
+// keyColumn: id, or keyColumns: [a, b]; names as SQL writes them. Returns the exact names.
+std::vector<std::string> key_columns(Reader& r, const json& parent, const std::string& path) {
+  std::vector<std::string> out;
+  auto list = parent.find("keyColumns");
+  const bool has_list = list != parent.end() && !list->is_null();
+  const bool has_one = parent.contains("keyColumn") && !parent["keyColumn"].is_null();
+  if (has_list && has_one) {
+    r.error(path + ".keyColumns", "give keyColumn or keyColumns, not both");
+    return out;
+  }
+  std::vector<std::pair<std::string, std::string>> names;  // (field path, text)
+  if (has_list) {
+    if (!list->is_array() || list->empty()) {
+      r.error(path + ".keyColumns", "must be a non-empty list of column names");
+      return out;
+    }
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const std::string p = path + ".keyColumns[" + std::to_string(i) + "]";
+      if (!(*list)[i].is_string()) {
+        r.error(p, "must be a string");
+        continue;
+      }
+      names.emplace_back(p, (*list)[i].get<std::string>());
+    }
+  } else {
+    const std::string one = r.str(parent, "keyColumn", path + ".keyColumn", true);
+    if (!one.empty()) names.emplace_back(path + ".keyColumn", one);
+  }
+  for (const auto& [p, text] : names) {
+    auto c = pg::parse_column_name(text);
+    if (!c) {
+      r.error(p, c.error());
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), *c) != out.end()) {
+      r.error(p, "names column " + text + " twice");
+      continue;
+    }
+    out.push_back(*c);
+  }
+  return out;
+}
+
+void check_table(Reader& r, const std::string& text, const std::string& path) {
+  if (text.empty()) return;
+  if (auto t = pg::parse_table_name(text); !t) r.error(path, t.error());
+}
+
+void check_expression(Reader& r, const std::string& text, const std::string& path) {
+  if (text.empty()) return;
+  if (auto why = pg::check_expression(text)) r.error(path, *why);
+}
+
+// A verify check is one query that reads: a SELECT (or VALUES/TABLE), nothing that writes.
+void check_query(Reader& r, const std::string& sql, const std::string& path) {
+  if (sql.empty()) return;
+  auto parsed = pg::parse_sql(sql);
+  if (!parsed) {
+    r.error(path, "does not parse as PostgreSQL: " + parsed.error().message);
+    return;
+  }
+  if (parsed->size() != 1 || (*parsed)[0].type() != "SelectStmt") {
+    r.error(path, "must be one SELECT returning the value to compare");
+    return;
+  }
+  bool writes = false;
+  pg::visit((*parsed)[0].node, [&](const std::string& key, const json& n) {
+    writes |= key == "InsertStmt" || key == "UpdateStmt" || key == "DeleteStmt" ||
+              key == "MergeStmt" || (key == "lockingClause" && !n.empty());
+  });
+  if (writes) {
+    r.error(path, "must only read: no INSERT, UPDATE, DELETE, MERGE or FOR UPDATE");
+    return;
+  }
+  if (auto why = pg::forbidden_in((*parsed)[0].node)) r.error(path, *why);
+}
 
 bool annotation_true(const json& meta, const std::string& key) {
   auto a = meta.find("annotations");
@@ -186,16 +265,15 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
     const json& b = section("backfill");
     BackfillSpec bf;
     bf.table = r.str(b, "table", "spec.backfill.table", true);
-    bf.key_column = r.str(b, "keyColumn", "spec.backfill.keyColumn", true);
+    bf.key_column = r.str(b, "keyColumn", "spec.backfill.keyColumn", false);
+    bf.key_columns = key_columns(r, b, "spec.backfill");
     bf.set = r.str(b, "set", "spec.backfill.set", true);
     bf.pending_where = r.str(b, "pendingWhere", "spec.backfill.pendingWhere", false);
-    if (!bf.table.empty() && !std::regex_match(bf.table, kQualified)) {
-      r.error("spec.backfill.table",
-              "must be a lower-case SQL identifier, optionally schema-qualified");
+    check_table(r, bf.table, "spec.backfill.table");
+    if (!bf.set.empty()) {
+      if (auto why = pg::check_set_list(bf.set, bf.key_columns)) r.error("spec.backfill.set", *why);
     }
-    if (!bf.key_column.empty() && !std::regex_match(bf.key_column, kIdentifier)) {
-      r.error("spec.backfill.keyColumn", "must be a lower-case SQL identifier");
-    }
+    check_expression(r, bf.pending_where, "spec.backfill.pendingWhere");
     bf.target_batch_duration = r.duration(
         b, "targetBatchDuration", "spec.backfill.targetBatchDuration", bf.target_batch_duration);
     bf.min_batch = r.integer(b, "minBatch", "spec.backfill.minBatch", bf.min_batch, 1, 1000000);
@@ -211,6 +289,7 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
       spec.checks.push_back({r.str(item, "name", p + ".name", true),
                              r.str(item, "sql", p + ".sql", true),
                              r.str(item, "expect", p + ".expect", false, "0")});
+      check_query(r, spec.checks.back().sql, p + ".sql");
     }
   }
 
@@ -228,14 +307,13 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
       const json& item = (*c)[i];
       VerifyChecksum v{r.str(item, "name", p + ".name", true),
                        r.str(item, "table", p + ".table", true),
-                       r.str(item, "keyColumn", p + ".keyColumn", true),
-                       r.str(item, "old", p + ".old", true), r.str(item, "new", p + ".new", true)};
-      if (!v.table.empty() && !std::regex_match(v.table, kQualified)) {
-        r.error(p + ".table", "must be a lower-case SQL identifier, optionally schema-qualified");
-      }
-      if (!v.key_column.empty() && !std::regex_match(v.key_column, kIdentifier)) {
-        r.error(p + ".keyColumn", "must be a lower-case SQL identifier");
-      }
+                       r.str(item, "keyColumn", p + ".keyColumn", false),
+                       r.str(item, "old", p + ".old", true),
+                       r.str(item, "new", p + ".new", true),
+                       key_columns(r, item, p)};
+      check_table(r, v.table, p + ".table");
+      check_expression(r, v.old_expr, p + ".old");
+      check_expression(r, v.new_expr, p + ".new");
       spec.checksums.push_back(std::move(v));
     }
   }
@@ -262,10 +340,14 @@ std::string plan_hash(const MigrationSpec& spec) {
   if (spec.backfill) {
     steps["backfill"] = {spec.backfill->table, spec.backfill->key_column, spec.backfill->set,
                          spec.backfill->pending_where};
+    // keyColumns joins the hash only when given, so plans written with keyColumn keep theirs.
+    if (spec.backfill->key_column.empty()) steps["backfill"].push_back(spec.backfill->key_columns);
   }
   for (const auto& c : spec.checks) steps["verify"].push_back({c.name, c.sql, c.expect});
   for (const auto& c : spec.checksums) {
-    steps["checksums"].push_back({c.name, c.table, c.key_column, c.old_expr, c.new_expr});
+    json one = {c.name, c.table, c.key_column, c.old_expr, c.new_expr};
+    if (c.key_column.empty()) one.push_back(c.key_columns);
+    steps["checksums"].push_back(std::move(one));
   }
   const std::string text = steps.dump();
   unsigned char digest[EVP_MAX_MD_SIZE];

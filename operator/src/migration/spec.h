@@ -1,7 +1,9 @@
 // MigrationSpec: what a SchemaMigration asks for, read from the resource's JSON with every
-// problem reported by field path ("spec.backfill.keyColumn: must be a lower-case SQL
-// identifier"). The CRD's schema refuses most bad manifests at the API server; this is the
-// operator's own check, and the one the CLI uses without Kubernetes.
+// problem reported by field path ("spec.backfill.set: must not end the statement"). Table and
+// column names are read as SQL writes them ("Shop".orders is not shop.orders); the SQL fragments
+// the operator embeds (backfill.set, pendingWhere, checksum old/new) are parsed and refused
+// unless they keep the statement's shape (pg/fragment). The CRD's schema refuses most bad manifests
+// at the API server; this is the operator's own check, and the one the CLI uses without Kubernetes.
 #pragma once
 
 #include <chrono>
@@ -32,7 +34,8 @@ struct Target {
 };
 
 struct BackfillSpec {
-  std::string table, key_column, set, pending_where;
+  std::string table, key_column, set, pending_where;  // as written in the manifest
+  std::vector<std::string> key_columns{};             // exact names: keyColumns, or {keyColumn}
   std::chrono::milliseconds target_batch_duration{20};
   int min_batch = 100;
   int max_batch = 50000;
@@ -46,6 +49,7 @@ struct VerifyCheck {
 // "(amount * 100)::int"); NULL and '' are kept apart.
 struct VerifyChecksum {
   std::string name, table, key_column, old_expr, new_expr;
+  std::vector<std::string> key_columns{};  // exact names: keyColumns, or {keyColumn}
 };
 
 enum class Approval { kManual, kAuto };

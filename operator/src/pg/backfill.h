@@ -4,7 +4,9 @@
 // committed batch with nothing missed and nothing redone. Only rows that existed when the
 // backfill began are in scope (keys up to the maximum at start), so it finishes under insert
 // load; rows written later are the dual-writing application's. Batch size follows BatchSizer.
-// Keys must be integers (smallint, int, bigint).
+// The key is any NOT NULL column or columns (pg/key_range): int, bigint, uuid, text in its
+// collation, composite keys; the checkpoint holds its values as text, never narrowed. The user's
+// SET list and pendingWhere are embedded on lines of their own (pg/fragment checks their shape).
 #pragma once
 
 #include <chrono>
@@ -12,18 +14,20 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
 #include "migration/status.h"
 #include "pg/batch_sizer.h"
+#include "pg/key_range.h"
 
 namespace schemashift::pg {
 
 struct BackfillConfig {
   std::string migration{};
-  std::string table{};          // "orders" or "shop.orders"
-  std::string key_column{};     // "id"
+  std::string table{};          // as SQL writes it: "orders", "shop.orders", "\"Shop\".\"Orders\""
+  std::string key_column{};     // "id" (the exact column name); see key_columns
   std::string set{};            // "amount = amount_cents / 100.0"
   std::string pending_where{};  // optional: only rows matching it are updated ("amount IS NULL")
   std::chrono::milliseconds target_batch_duration{20};
@@ -32,6 +36,11 @@ struct BackfillConfig {
   int initial_batch = 1000;
   std::chrono::milliseconds lock_timeout{1000};
   std::chrono::milliseconds statement_timeout{30000};
+  std::vector<std::string> key_columns{};  // a composite key; when empty, {key_column}
+  std::string table_oid{};  // when set, the table must still be this one (resolved at plan)
+  // The planned, schema-qualified name used in SQL ("\"public\".\"orders\""); when empty, `table`.
+  // `table` stays the manifest's name: it identifies the checkpoint.
+  std::string qualified_table{};
 };
 
 struct BatchResult {
@@ -60,15 +69,16 @@ class Backfiller {
   void shrink_after_hold();
 
  private:
-  std::string quoted_table() const;
   void save_checkpoint(pqxx::transaction_base& tx);
 
   pqxx::connection& conn_;
   BackfillConfig cfg_;
   std::int64_t epoch_;
   BatchSizer sizer_;
-  std::optional<std::int64_t> last_key_;  // keys <= last_key_ are done
-  std::int64_t upper_key_ = 0;            // the largest key when the backfill began
+  std::string table_;                 // quoted, from cfg_.table
+  std::optional<Key> key_;            // read at start()
+  std::optional<KeyValue> last_key_;  // keys <= last_key_ are done; none: nothing done yet
+  KeyValue upper_key_;                // the largest key when the backfill began
   migration::BackfillProgress progress_;
 };
 

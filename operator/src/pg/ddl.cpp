@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "pg/fence.h"
+#include "pg/sql_parse.h"
+#include "pg/tables.h"
 
 namespace schemashift::pg {
 
@@ -12,10 +14,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Only for SQL the parser cannot read (lint refuses it at plan, so it rarely gets here).
 const std::regex kConcurrently(R"(\bconcurrently\b)", std::regex::icase);
-const std::regex kCreateIndexConcurrently(
-    R"(create\s+(?:unique\s+)?index\s+concurrently\s+(?:if\s+not\s+exists\s+)?("[^"]+"|[a-z_][a-z0-9_$]*))",
-    std::regex::icase);
 
 bool retriable_state(const std::string& s) {
   return s == "55P03"      // lock_not_available
@@ -56,11 +56,19 @@ std::vector<std::string> blockers(pqxx::connection& conn) {
   return out;
 }
 
+// The index a CREATE INDEX CONCURRENTLY names, schema-qualified like its table ("" if unnamed).
+std::string concurrent_index(const std::string& sql) {
+  auto parsed = parse_sql(sql);
+  if (!parsed || parsed->size() != 1 || (*parsed)[0].type() != "IndexStmt") return "";
+  const auto& b = (*parsed)[0].body();
+  const std::string idx = b.value("idxname", "");
+  if (idx.empty() || !b.contains("relation")) return "";
+  return TableName{b["relation"].value("schemaname", ""), idx}.quoted();
+}
+
 void drop_invalid_index(pqxx::connection& conn, const std::string& sql) {
-  std::smatch m;
-  if (!std::regex_search(sql, m, kCreateIndexConcurrently)) return;
-  std::string name = m[1].str();
-  if (name.front() != '"') name = conn.quote_name(name);
+  const std::string name = concurrent_index(sql);
+  if (name.empty()) return;
   pqxx::nontransaction nt(conn);
   auto r = nt.exec(
       "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid "
@@ -71,7 +79,21 @@ void drop_invalid_index(pqxx::connection& conn, const std::string& sql) {
 
 }  // namespace
 
-bool is_concurrently(const std::string& sql) { return std::regex_search(sql, kConcurrently); }
+bool is_concurrently(const std::string& sql) {
+  auto parsed = parse_sql(sql);
+  if (!parsed) return std::regex_search(sql, kConcurrently);
+  // CREATE/DROP INDEX, REFRESH MATERIALIZED VIEW, DETACH PARTITION ... CONCURRENTLY carry a
+  // "concurrent" flag; REINDEX (CONCURRENTLY) an option. A comment saying it is not enough.
+  bool found = false;
+  for (const auto& s : *parsed) {
+    visit(s.node, [&](const std::string& key, const nlohmann::json& n) {
+      found |= n.value("concurrent", false) ||
+               (key == "DefElem" && n.value("defname", "") == "concurrently");
+    });
+    found |= s.body().value("concurrent", false);
+  }
+  return found;
+}
 
 Result<DdlReport, DdlError> apply_ddl(pqxx::connection& conn, const std::string& sql,
                                       const DdlConfig& cfg) {

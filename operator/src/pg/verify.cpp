@@ -1,20 +1,26 @@
 #include "pg/verify.h"
 
+#include <stdexcept>
+
+#include "pg/key_range.h"
+#include "pg/tables.h"
+
 namespace schemashift::pg {
 
 namespace {
 using Clock = std::chrono::steady_clock;
 
-std::string quoted_table(pqxx::connection& c, const std::string& t) {
-  auto dot = t.find('.');
-  if (dot == std::string::npos) return c.quote_name(t);
-  return c.quote_name(t.substr(0, dot)) + "." + c.quote_name(t.substr(dot + 1));
+std::string quoted_table(const std::string& t) {
+  auto name = parse_table_name(t);
+  if (!name) throw std::runtime_error("table \"" + t + "\" " + name.error());
+  return name->quoted();
 }
 
-// A value's text with NULL kept apart from '' (and from the text 'NULL').
-// The wrapper is the operator's, so its cast and operator are pg_catalog's, named.
+// A value's text with NULL kept apart from '' (and from the text 'NULL'). The fragment sits on
+// lines of its own, in parentheses; the wrapper is the operator's, so its cast and operator are
+// pg_catalog's, named.
 std::string cell(const std::string& expr) {
-  return "coalesce((" + expr + ")::pg_catalog.text OPERATOR(pg_catalog.||) 'v', 'n')";
+  return "coalesce((\n" + expr + "\n)::pg_catalog.text OPERATOR(pg_catalog.||) 'v', 'n')";
 }
 }  // namespace
 
@@ -23,8 +29,8 @@ std::int64_t pending_rows(pqxx::connection& conn, const std::string& table,
   if (pending_where.empty()) return 0;
   pqxx::nontransaction nt(conn);
   return nt
-      .exec("SELECT pg_catalog.count(*) FROM " + quoted_table(conn, table) + " WHERE " +
-            pending_where)[0][0]
+      .exec("SELECT pg_catalog.count(*) FROM " + quoted_table(table) + " WHERE (\n" +
+            pending_where + "\n)")[0][0]
       .as<std::int64_t>();
 }
 
@@ -55,38 +61,50 @@ VerifyReport run_checks(pqxx::connection& conn, const std::vector<migration::Ver
 VerifyReport compare_checksums(pqxx::connection& conn, const ChecksumSpec& s) {
   VerifyReport report;
   const auto t0 = Clock::now();
-  const std::string table = quoted_table(conn, s.table), key = conn.quote_name(s.key_column);
-  pqxx::nontransaction nt(conn);
-  auto bounds = nt.exec("SELECT pg_catalog.min(" + key + ")::bigint, pg_catalog.max(" + key +
-                        ")::bigint FROM " + table);
-  if (bounds[0][0].is_null()) return report;
-  std::int64_t lo = bounds[0][0].as<std::int64_t>() - 1;
-  const std::int64_t hi = bounds[0][1].as<std::int64_t>();
+  const std::string table = quoted_table(s.table);
+  pqxx::nontransaction tx(conn);
+  const Key key =
+      Key::load(tx, table, s.key_columns.empty() ? std::vector{s.key_column} : s.key_columns);
+  auto top = tx.exec("SELECT " + key.as_text() + " FROM " + table + " ORDER BY " + key.order(true) +
+                     " LIMIT 1");
+  if (top.empty()) return report;
+  const KeyValue hi = key_of(top[0], key.size());
+  const KeyValue first = key_of(tx.exec("SELECT " + key.as_text() + " FROM " + table +
+                                        " ORDER BY " + key.order() + " LIMIT 1")[0],
+                                key.size());
+  std::optional<KeyValue> lo;  // none: from the start (no min - 1 to overflow)
   // Both sides hashed in one scan per chunk; string_agg in key order makes the hash positional.
-  while (lo < hi) {
-    auto next = nt.exec_params("SELECT pg_catalog.max(k) FROM (SELECT " + key +
-                                   "::bigint AS k FROM " + table + " WHERE " + key +
-                                   " OPERATOR(pg_catalog.>) $1 ORDER BY " + key + " LIMIT $2) s",
-                               lo, s.chunk_rows);
-    const std::int64_t upper = next[0][0].as<std::int64_t>();
-    auto r = nt.exec_params(
-        "SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(" + cell(s.old_expr) +
-            ", ',' ORDER BY " + key + ")), pg_catalog.md5(pg_catalog.string_agg(" +
-            cell(s.new_expr) + ", ',' ORDER BY " + key + ")) FROM " + table + " WHERE " + key +
-            " OPERATOR(pg_catalog.>) $1 AND " + key + " OPERATOR(pg_catalog.<=) $2",
-        lo, upper);
+  while (!lo || *lo != hi) {
+    std::vector<std::string> params;
+    const std::string to_end = key.range(lo, hi, params);
+    params.push_back(std::to_string(s.chunk_rows));
+    auto next = tx.exec_params("SELECT " + key.as_text() + " FROM (SELECT " + key.order() +
+                                   " FROM " + table + " WHERE " + to_end + " ORDER BY " +
+                                   key.order() + " LIMIT $" + std::to_string(params.size()) +
+                                   ") s ORDER BY " + key.order(true) + " LIMIT 1",
+                               pqxx::prepare::make_dynamic_params(params));
+    if (next.empty()) break;
+    const KeyValue upper = key_of(next[0], key.size());
+    params.clear();
+    const std::string chunk = key.range(lo, upper, params);
+    auto r =
+        tx.exec_params("SELECT pg_catalog.count(*), pg_catalog.md5(pg_catalog.string_agg(" +
+                           cell(s.old_expr) + ", ',' ORDER BY " + key.order() +
+                           ")), pg_catalog.md5(pg_catalog.string_agg(" + cell(s.new_expr) +
+                           ", ',' ORDER BY " + key.order() + ")) FROM " + table + " WHERE " + chunk,
+                       pqxx::prepare::make_dynamic_params(params));
     report.rows_checked += r[0][0].as<std::int64_t>();
     if (r[0][1].as<std::string>() != r[0][2].as<std::string>()) {
-      auto bad = nt.exec_params("SELECT pg_catalog.count(*), pg_catalog.min(" + key +
-                                    ")::pg_catalog.text FROM " + table + " WHERE " + key +
-                                    " OPERATOR(pg_catalog.>) $1 AND " + key +
-                                    " OPERATOR(pg_catalog.<=) $2 AND " + cell(s.old_expr) +
-                                    " OPERATOR(pg_catalog.<>) " + cell(s.new_expr),
-                                lo, upper);
-      report.failures.push_back("checksum mismatch in " + s.key_column + " (" + std::to_string(lo) +
-                                ", " + std::to_string(upper) + "]: " + bad[0][0].as<std::string>() +
-                                " rows differ, first at " + s.key_column + " = " +
-                                bad[0][1].as<std::string>());
+      auto bad = tx.exec_params("SELECT pg_catalog.count(*) OVER (), " + key.as_text() + " FROM " +
+                                    table + " WHERE " + chunk + " AND " + cell(s.old_expr) +
+                                    " OPERATOR(pg_catalog.<>) " + cell(s.new_expr) + " ORDER BY " +
+                                    key.order() + " LIMIT 1",
+                                pqxx::prepare::make_dynamic_params(params));
+      const std::string from = lo ? "(" + describe(*lo) : "[" + describe(first);
+      report.failures.push_back(
+          "checksum mismatch in " + key.name() + " " + from + ", " + describe(upper) +
+          "]: " + (bad.empty() ? "0" : bad[0][0].as<std::string>()) + " rows differ, first at " +
+          key.name() + " = " + (bad.empty() ? "?" : describe(key_of(bad[0], key.size(), 1))));
     }
     lo = upper;
   }

@@ -1,7 +1,8 @@
 // Verification of data, not just schema, before readers switch: rows still pending (the
 // backfill's pendingWhere), custom checks (a query returning one value, compared with the
 // expected one), and chunked checksums that compare an old and a new representation of every
-// row by key range (so a mismatch names the range), hashing NULL and '' differently.
+// row by key range (so a mismatch names the range), hashing NULL and '' differently. Tables are
+// named as SQL writes them; keys are any NOT NULL column or columns (pg/key_range).
 #pragma once
 
 #include <chrono>
@@ -16,11 +17,12 @@
 namespace schemashift::pg {
 
 struct ChecksumSpec {
-  std::string table;       // "orders"
-  std::string key_column;  // "id"
-  std::string old_expr;    // the old representation, e.g. "amount_cents"
-  std::string new_expr;    // the new one mapped back, e.g. "(amount * 100)::int"
+  std::string table{};       // "orders", "\"Shop\".orders"
+  std::string key_column{};  // "id" (the exact name); see key_columns
+  std::string old_expr{};    // the old representation, e.g. "amount_cents"
+  std::string new_expr{};    // the new one mapped back, e.g. "(amount * 100)::int"
   int chunk_rows = 50000;
+  std::vector<std::string> key_columns{};  // a composite key; when empty, {key_column}
 };
 
 struct VerifyReport {

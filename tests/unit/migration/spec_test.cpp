@@ -60,7 +60,8 @@ TEST(Spec, EveryProblemIsReportedWithItsFieldPath) {
                               "spec.database.secretRef: is required",
                               "spec.expand.sql[0]: must be a non-empty SQL statement",
                               "spec.contract.approval: must be Manual or Auto, not \"Sometimes\"",
-                              "spec.backfill.keyColumn: must be a lower-case SQL identifier",
+                              "spec.backfill.keyColumn: must be one column name as SQL writes it "
+                              "(quote it with \"...\" if it is not plain)",
                               "spec.backfill.targetBatchDuration: must be a duration such as "
                               "100ms, 2s or 1m, not \"fast\"",
                           }));
@@ -95,6 +96,42 @@ TEST(Spec, ThePlanHashChangesWithTheStepsOnly) {
   m["spec"]["backfill"]["set"] = "amount = amount_cents / 100";
   EXPECT_NE(plan_hash(a), plan_hash(*parse_spec(m)));
   EXPECT_EQ(plan_hash(a).size(), 16u);
+}
+
+TEST(Spec, NamesAreReadAsSqlWritesThem) {
+  json m = manifest();
+  m["spec"]["backfill"]["table"] = "\"Shop\".\"My Orders\"";
+  m["spec"]["backfill"].erase("keyColumn");
+  m["spec"]["backfill"]["keyColumns"] = {"\"Region\"", "order_no"};
+  auto r = parse_spec(m);
+  ASSERT_TRUE(r) << errors_of(m)[0];
+  EXPECT_EQ(r->backfill->key_columns, (std::vector<std::string>{"Region", "order_no"}));
+  EXPECT_EQ(r->checksums[0].key_columns, std::vector<std::string>{"id"});
+
+  m["spec"]["backfill"]["table"] = std::string(64, 'a');
+  m["spec"]["backfill"]["keyColumn"] = "id";
+  m["spec"]["verify"]["checksums"][0]["table"] = std::string("a\0b", 3);
+  EXPECT_EQ(errors_of(m), (std::vector<std::string>{
+                              "spec.backfill.keyColumns: give keyColumn or keyColumns, not both",
+                              "spec.backfill.table: has a name of 64 bytes; PostgreSQL names are "
+                              "at most 63 bytes",
+                              "spec.verify.checksums[0].table: holds a NUL byte",
+                          }));
+}
+
+TEST(Spec, FragmentsThatWouldChangeTheirStatementAreRefusedByField) {
+  json m = manifest();
+  m["spec"]["backfill"]["set"] = "amount = amount_cents / 100.0 --";
+  m["spec"]["backfill"]["pendingWhere"] = "amount IS NULL) OR (true";
+  m["spec"]["verify"]["checksums"][0]["old"] = "pg_read_file('/etc/passwd')";
+  m["spec"]["verify"]["checks"][0]["sql"] = "WITH d AS (DELETE FROM orders RETURNING 1) SELECT 0";
+  auto errors = errors_of(m);
+  ASSERT_EQ(errors.size(), 4u);
+  EXPECT_EQ(errors[0].rfind("spec.backfill.set: changes the shape", 0), 0u) << errors[0];
+  EXPECT_EQ(errors[1].rfind("spec.backfill.pendingWhere: changes the shape", 0), 0u) << errors[1];
+  EXPECT_EQ(errors[2].rfind("spec.verify.checks[0].sql: must only read", 0), 0u) << errors[2];
+  EXPECT_EQ(errors[3].rfind("spec.verify.checksums[0].old: calls pg_read_file", 0), 0u)
+      << errors[3];
 }
 
 TEST(Spec, Durations) {

@@ -1,0 +1,162 @@
+#include "controller/planner.h"
+
+#include <algorithm>
+#include <set>
+
+#include "pg/lint.h"
+#include "pg/tables.h"
+
+namespace schemashift::controller {
+
+using migration::ActionKind;
+using migration::Outcome;
+using nlohmann::json;
+
+namespace {
+
+struct Resolution {
+  ResolvedTable table;
+  std::int64_t rows = -1;  // reltuples; -1 when the table does not exist yet
+};
+
+// Resolves `t` with the connection's search_path as it is now (the plan's moment). A table that
+// does not exist yet is where CREATE TABLE would put it: its schema, or the current schema.
+Resolution resolve(pqxx::transaction_base& tx, const pg::TableName& t) {
+  auto r = tx.exec_params(
+      "SELECT c.oid::text, n.nspname, c.relname, greatest(c.reltuples, 0)::bigint "
+      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+      "WHERE c.oid = pg_catalog.to_regclass($1)",
+      t.quoted());
+  if (!r.empty()) {
+    return {{pg::TableName{r[0][1].as<std::string>(), r[0][2].as<std::string>()}.quoted(),
+             r[0][0].as<std::string>()},
+            r[0][3].as<std::int64_t>()};
+  }
+  std::string schema = t.schema;
+  if (schema.empty()) {
+    auto cs = tx.exec("SELECT pg_catalog.current_schema()");
+    schema = cs[0][0].is_null() ? "public" : cs[0][0].as<std::string>();
+  }
+  return {{pg::TableName{schema, t.name}.quoted(), ""}, -1};
+}
+
+}  // namespace
+
+Outcome plan(pqxx::connection& conn, const std::string& migration,
+             const migration::MigrationSpec& spec) {
+  Outcome o{{ActionKind::kPlan}, true};
+  pqxx::work tx(conn);
+  // Every name the migration writes, resolved once; the written form is the key.
+  std::map<std::string, Resolution> resolved;
+  auto resolve_written = [&](const pg::TableName& t) -> const Resolution& {
+    auto it = resolved.find(t.display());
+    if (it == resolved.end()) it = resolved.emplace(t.display(), resolve(tx, t)).first;
+    return it->second;
+  };
+  std::set<std::string> held_tables;  // resolved, for conflicts
+  std::set<std::string> created_by_expand;
+  for (const auto* list : {&spec.expand_sql, &spec.contract_sql, &spec.rollback_sql}) {
+    for (const auto& sql : *list) {
+      for (const auto& t : pg::tables_in(sql)) {
+        const auto& r = resolve_written(t);
+        if (list != &spec.rollback_sql) held_tables.insert(r.table.qualified);
+        if (list == &spec.expand_sql) created_by_expand.insert(r.table.qualified);
+      }
+    }
+  }
+  if (spec.backfill) {
+    if (auto t = pg::parse_table_name(spec.backfill->table)) {
+      const auto& r = resolve_written(*t);
+      held_tables.insert(r.table.qualified);
+      // The table may only appear in expand (a new table): then it must be created there.
+      if (r.table.oid.empty() && !created_by_expand.count(r.table.qualified)) {
+        o.findings.push_back("spec.backfill.table: table " + spec.backfill->table +
+                             " does not exist (resolved as " + r.table.qualified + ")");
+      }
+    }
+  }
+  for (const auto& c : spec.checksums) {
+    if (auto t = pg::parse_table_name(c.table)) resolve_written(*t);
+  }
+  pg::TableSizes sizes;
+  for (const auto& [written, r] : resolved) {
+    if (r.rows >= 0) sizes[written] = r.rows;
+  }
+  for (auto [section, list] : {std::pair{pg::Section::kExpand, &spec.expand_sql},
+                               std::pair{pg::Section::kContract, &spec.contract_sql},
+                               std::pair{pg::Section::kRollback, &spec.rollback_sql}}) {
+    for (const auto& f : pg::lint(section, *list, sizes)) {
+      if (f.error) o.findings.push_back(f.describe());
+    }
+  }
+
+  // Registration and the conflict check in one transaction that holds a lock only one planner
+  // can have at a time: two migrations planned at the same moment cannot both pass.
+  tx.exec0("SET LOCAL lock_timeout = '5s'");
+  tx.exec0("LOCK TABLE schemashift.migrations IN SHARE ROW EXCLUSIVE MODE");
+  const json tables(std::vector<std::string>(held_tables.begin(), held_tables.end()));
+  auto held = tx.exec_params(
+      "SELECT name, phase, pg_catalog.to_jsonb(ARRAY(SELECT pg_catalog.unnest(tables) "
+      "INTERSECT SELECT pg_catalog.jsonb_array_elements_text($2::jsonb))) "
+      "FROM schemashift.migrations WHERE name <> $1 AND tables && "
+      "ARRAY(SELECT pg_catalog.jsonb_array_elements_text($2::jsonb)) "
+      "AND phase NOT IN ('Pending', 'Completed', 'RolledBack', 'Failed')",
+      migration, tables.dump());
+  for (const auto& row : held) {
+    std::string names;  // stored quoted; shown as people write them
+    for (const auto& q : json::parse(row[2].as<std::string>())) {
+      auto t = pg::parse_table_name(q.get<std::string>());
+      names += (names.empty() ? "" : ", ") + (t ? t->display() : q.get<std::string>());
+    }
+    o.findings.push_back("table " + names + " is held by migration " + row[0].as<std::string>() +
+                         " (phase " + row[1].as<std::string>() + "); run them one after the other");
+  }
+  // What already ran under this name must still be what the manifest says.
+  auto applied = tx.exec_params(
+      "SELECT section, step, sql FROM schemashift.applied_steps WHERE migration = $1", migration);
+  for (const auto& row : applied) {
+    const std::string section = row[0].as<std::string>();
+    const auto step = static_cast<std::size_t>(row[1].as<int>());
+    const auto& list = section == "expand"     ? spec.expand_sql
+                       : section == "contract" ? spec.contract_sql
+                                               : spec.rollback_sql;
+    if (step >= list.size() || list[step] != row[2].as<std::string>()) {
+      o.findings.push_back(
+          section + ".sql[" + std::to_string(step) + "] was applied as \"" +
+          row[2].as<std::string>() + "\" but the manifest now says " +
+          (step < list.size() ? "\"" + list[step] + "\"" : std::string("nothing")) +
+          ": the applied SQL drifted from the manifest");
+    }
+  }
+  json recorded = json::object();
+  for (const auto& [written, r] : resolved)
+    recorded[written] = {{"qualified", r.table.qualified}, {"oid", r.table.oid}};
+  o.ok = o.findings.empty();
+  // A passed plan marks the row at once, inside the lock: the next planner sees it as running.
+  tx.exec_params(
+      "UPDATE schemashift.migrations SET tables = ARRAY(SELECT "
+      "pg_catalog.jsonb_array_elements_text($2::jsonb)), checkpoint = "
+      "pg_catalog.jsonb_set(checkpoint, '{plan}', $3::jsonb), phase = CASE WHEN $4 THEN "
+      "'Planned' ELSE phase END, updated_at = pg_catalog.now() WHERE name = $1",
+      migration, tables.dump(), json{{"tables", recorded}}.dump(), o.ok);
+  tx.commit();
+  o.plan_hash = migration::plan_hash(spec);
+  o.retriable = false;
+  return o;
+}
+
+std::optional<ResolvedTable> resolved_table(pqxx::connection& conn, const std::string& migration,
+                                            const std::string& written) {
+  auto t = pg::parse_table_name(written);
+  if (!t) return std::nullopt;
+  pqxx::nontransaction nt(conn);
+  auto r = nt.exec_params(
+      "SELECT checkpoint->'plan'->'tables'->$2->>'qualified', "
+      "checkpoint->'plan'->'tables'->$2->>'oid' FROM schemashift.migrations WHERE name = $1",
+      migration, t->display());
+  if (r.empty() || r[0][0].is_null()) return std::nullopt;
+  return ResolvedTable{r[0][0].as<std::string>(),
+                       r[0][1].is_null() ? "" : r[0][1].as<std::string>()};
+}
+
+}  // namespace schemashift::controller

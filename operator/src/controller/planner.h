@@ -1,0 +1,34 @@
+// Planner: what a migration must pass before its first step, against its database. It lints
+// every section with the tables' sizes; resolves every table the migration names, once, to its
+// schema-qualified name and OID (kept in the state row's checkpoint under "plan", so the steps
+// after it, a restart and a changed search_path all find the same tables); registers the tables
+// against other running migrations atomically (one transaction holding a self-conflicting lock on
+// the state table, comparing resolved names); and checks that what already ran under this name
+// is still what the manifest says.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <pqxx/pqxx>
+
+#include "migration/decide.h"
+#include "migration/spec.h"
+
+namespace schemashift::controller {
+
+struct ResolvedTable {
+  std::string qualified;  // always quoted: "public"."orders"
+  std::string oid;        // empty when the table did not exist at plan (created by expand)
+};
+
+migration::Outcome plan(pqxx::connection& conn, const std::string& migration,
+                        const migration::MigrationSpec& spec);
+
+// The resolution the plan recorded for a table as the manifest writes it ("orders"); nullopt
+// when there is none (a plan from before resolutions were kept), and then the caller resolves
+// the name now.
+std::optional<ResolvedTable> resolved_table(pqxx::connection& conn, const std::string& migration,
+                                            const std::string& written);
+
+}  // namespace schemashift::controller
