@@ -45,5 +45,14 @@ L4J
     "${java[@]}" kafka.Kafka "$STACK_DIR/kafka.properties"
 }
 
-# A random Kafka cluster id: 16 random bytes, URL-safe base64 without padding.
-uuid_base64() { python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("="))'; }
+# A random Kafka cluster id: 16 random bytes, URL-safe base64 without padding; never one that
+# starts with "-", which the storage tool's argument parser takes for an option (1 run in 64).
+uuid_base64() {
+  python3 -c '
+import base64, os
+while True:
+    s = base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+    if not s.startswith("-"):
+        print(s)
+        break'
+}
