@@ -23,9 +23,10 @@ struct Resolution {
 // does not exist yet is where CREATE TABLE would put it: its schema, or the current schema.
 Resolution resolve(pqxx::transaction_base& tx, const pg::TableName& t) {
   auto r = tx.exec_params(
-      "SELECT c.oid::text, n.nspname, c.relname, greatest(c.reltuples, 0)::bigint "
-      "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
-      "WHERE c.oid = pg_catalog.to_regclass($1)",
+      "SELECT c.oid::pg_catalog.text, n.nspname, c.relname, "
+      "greatest(c.reltuples, 0)::pg_catalog.int8 FROM pg_catalog.pg_class c "
+      "JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace "
+      "WHERE c.oid OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1::pg_catalog.text)",
       t.quoted());
   if (!r.empty()) {
     return {{pg::TableName{r[0][1].as<std::string>(), r[0][2].as<std::string>()}.quoted(),
@@ -97,10 +98,12 @@ Outcome plan(pqxx::connection& conn, const std::string& migration,
   const json tables(std::vector<std::string>(held_tables.begin(), held_tables.end()));
   auto held = tx.exec_params(
       "SELECT name, phase, pg_catalog.to_jsonb(ARRAY(SELECT pg_catalog.unnest(tables) "
-      "INTERSECT SELECT pg_catalog.jsonb_array_elements_text($2::jsonb))) "
-      "FROM schemashift.migrations WHERE name <> $1 AND tables && "
-      "ARRAY(SELECT pg_catalog.jsonb_array_elements_text($2::jsonb)) "
-      "AND phase NOT IN ('Pending', 'Completed', 'RolledBack', 'Failed')",
+      "INTERSECT SELECT pg_catalog.jsonb_array_elements_text($2::pg_catalog.jsonb))) "
+      "FROM schemashift.migrations WHERE name OPERATOR(pg_catalog.<>) $1::pg_catalog.text "
+      "AND tables OPERATOR(pg_catalog.&&) "
+      "ARRAY(SELECT pg_catalog.jsonb_array_elements_text($2::pg_catalog.jsonb)) "
+      "AND phase OPERATOR(pg_catalog.<>) ALL (ARRAY['Pending', 'Completed', 'RolledBack', "
+      "'Failed']::pg_catalog.text[])",
       migration, tables.dump());
   for (const auto& row : held) {
     std::string names;  // stored quoted; shown as people write them
@@ -113,7 +116,9 @@ Outcome plan(pqxx::connection& conn, const std::string& migration,
   }
   // What already ran under this name must still be what the manifest says.
   auto applied = tx.exec_params(
-      "SELECT section, step, sql FROM schemashift.applied_steps WHERE migration = $1", migration);
+      "SELECT section, step, sql FROM schemashift.applied_steps WHERE migration "
+      "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
+      migration);
   for (const auto& row : applied) {
     const std::string section = row[0].as<std::string>();
     const auto step = static_cast<std::size_t>(row[1].as<int>());
@@ -135,9 +140,10 @@ Outcome plan(pqxx::connection& conn, const std::string& migration,
   // A passed plan marks the row at once, inside the lock: the next planner sees it as running.
   tx.exec_params(
       "UPDATE schemashift.migrations SET tables = ARRAY(SELECT "
-      "pg_catalog.jsonb_array_elements_text($2::jsonb)), checkpoint = "
-      "pg_catalog.jsonb_set(checkpoint, '{plan}', $3::jsonb), phase = CASE WHEN $4 THEN "
-      "'Planned' ELSE phase END, updated_at = pg_catalog.now() WHERE name = $1",
+      "pg_catalog.jsonb_array_elements_text($2::pg_catalog.jsonb)), checkpoint = "
+      "pg_catalog.jsonb_set(checkpoint, '{plan}'::pg_catalog.text[], $3::pg_catalog.jsonb), "
+      "phase = CASE WHEN $4::pg_catalog.bool THEN 'Planned' ELSE phase END, "
+      "updated_at = pg_catalog.now() WHERE name OPERATOR(pg_catalog.=) $1::pg_catalog.text",
       migration, tables.dump(), json{{"tables", recorded}}.dump(), o.ok);
   tx.commit();
   o.plan_hash = migration::plan_hash(spec);
@@ -151,8 +157,10 @@ std::optional<ResolvedTable> resolved_table(pqxx::connection& conn, const std::s
   if (!t) return std::nullopt;
   pqxx::nontransaction nt(conn);
   auto r = nt.exec_params(
-      "SELECT checkpoint->'plan'->'tables'->$2->>'qualified', "
-      "checkpoint->'plan'->'tables'->$2->>'oid' FROM schemashift.migrations WHERE name = $1",
+      "SELECT checkpoint OPERATOR(pg_catalog.#>>) ARRAY['plan', 'tables', $2::pg_catalog.text, "
+      "'qualified'], checkpoint OPERATOR(pg_catalog.#>>) ARRAY['plan', 'tables', "
+      "$2::pg_catalog.text, 'oid'] FROM schemashift.migrations "
+      "WHERE name OPERATOR(pg_catalog.=) $1::pg_catalog.text",
       migration, t->display());
   if (r.empty() || r[0][0].is_null()) return std::nullopt;
   return ResolvedTable{r[0][0].as<std::string>(),
