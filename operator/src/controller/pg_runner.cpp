@@ -9,6 +9,7 @@
 #include "gates/web.h"
 #include "pg/ddl.h"
 #include "pg/dsn.h"
+#include "pg/dual_write_trigger.h"
 #include "pg/lint.h"
 #include "pg/verify.h"
 
@@ -84,6 +85,9 @@ Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
         return backfill(spec);
       case ActionKind::kVerify:
         return verify(spec);
+      case ActionKind::kInstallDualWriteTrigger:
+      case ActionKind::kRemoveDualWriteTrigger:
+        return dual_write_trigger(a, spec);
     }
   } catch (const pg::FencedOut& e) {
     return {a, false, true, e.what()};
@@ -136,6 +140,20 @@ Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
   return o;
 }
 
+Outcome PgRunner::dual_write_trigger(const Action& a, const migration::MigrationSpec& spec) {
+  const pg::DdlConfig cfg{.migration = migration_,
+                          .epoch = fence_.epoch(),
+                          .lock_timeout = spec.lock_timeout,
+                          .statement_timeout = spec.statement_timeout};
+  const auto& w = spec.dual_write;
+  auto r = a.kind == ActionKind::kInstallDualWriteTrigger
+               ? pg::install_dual_write_trigger(
+                     *work_, {migration_, w.table, w.old_column, w.new_column, w.up, w.down}, cfg)
+               : pg::remove_dual_write_trigger(*work_, migration_, cfg);
+  if (!r) return {a, false, r.error().retriable, pg::scrub(r.error().message, dsn_)};
+  return {a, true};
+}
+
 void PgRunner::record_phase(const std::string& phase) {
   try {
     pqxx::work tx(*work_);
@@ -185,6 +203,8 @@ Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
   }
   // No other running migration may hold one of these tables.
   if (spec.backfill) tables.push_back(spec.backfill->table);
+  if (spec.dual_write.mode == migration::DualWriteMode::kTrigger)
+    tables.push_back(spec.dual_write.table);
   std::sort(tables.begin(), tables.end());
   tables.erase(std::unique(tables.begin(), tables.end()), tables.end());
   std::string array = "{";
@@ -281,6 +301,11 @@ Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
   for (const auto& c : spec.checksums) {
     auto report = pg::compare_checksums(*work_, {c.table, c.key_column, c.old_expr, c.new_expr});
     for (auto& f : report.failures) o.verify_failures.push_back(c.name + ": " + pg::scrub(f, dsn_));
+  }
+  for (const auto& f : spec.foreign_keys) {
+    auto report = pg::verify_foreign_key(*work_, {f.parent_table, f.parent_key, f.child_table,
+                                                  f.child_key, f.parent_columns, f.child_columns});
+    for (auto& e : report.failures) o.verify_failures.push_back(f.name + ": " + pg::scrub(e, dsn_));
   }
   return o;
 }

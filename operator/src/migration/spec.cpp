@@ -237,6 +237,82 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
       spec.checksums.push_back(std::move(v));
     }
   }
+  if (auto f = section("verify").find("foreignKeys");
+      f != section("verify").end() && !f->is_null()) {
+    if (!f->is_array()) r.error("spec.verify.foreignKeys", "must be a list");
+    for (std::size_t i = 0; f->is_array() && i < f->size(); ++i) {
+      const std::string p = "spec.verify.foreignKeys[" + std::to_string(i) + "]";
+      const json& item = (*f)[i];
+      VerifyForeignKey v;
+      v.name = r.str(item, "name", p + ".name", true);
+      auto side = [&](const char* key, std::string& table, std::string& column,
+                      std::vector<std::string>& columns) {
+        const std::string sp = p + "." + key;
+        auto it = item.find(key);
+        if (it == item.end() || !it->is_object()) {
+          r.error(sp, "is required: table, key and optionally columns");
+          return;
+        }
+        table = r.str(*it, "table", sp + ".table", true);
+        column = r.str(*it, "key", sp + ".key", true);
+        if (!table.empty() && !std::regex_match(table, kQualified))
+          r.error(sp + ".table",
+                  "must be a lower-case SQL identifier, optionally schema-qualified");
+        if (!column.empty() && !std::regex_match(column, kIdentifier))
+          r.error(sp + ".key", "must be a lower-case SQL identifier");
+        if (auto c = it->find("columns"); c != it->end() && !c->is_null()) {
+          for (std::size_t j = 0; c->is_array() && j < c->size(); ++j) {
+            const auto& col = (*c)[j];
+            if (!col.is_string() || !std::regex_match(col.get<std::string>(), kIdentifier)) {
+              r.error(sp + ".columns[" + std::to_string(j) + "]",
+                      "must be a lower-case SQL identifier");
+              continue;
+            }
+            columns.push_back(col.get<std::string>());
+          }
+          if (!c->is_array()) r.error(sp + ".columns", "must be a list of column names");
+        }
+      };
+      side("parent", v.parent_table, v.parent_key, v.parent_columns);
+      side("child", v.child_table, v.child_key, v.child_columns);
+      if (v.child_columns.empty()) v.child_columns = v.parent_columns;
+      if (v.child_columns.size() != v.parent_columns.size())
+        r.error(p + ".child.columns", "must name as many columns as parent.columns");
+      spec.foreign_keys.push_back(std::move(v));
+    }
+  }
+  if (auto d = s.find("dualWrite"); d != s.end() && !d->is_null()) {
+    const std::string p = "spec.dualWrite";
+    if (!d->is_object()) r.error(p, "must be an object");
+    const json& dw = d->is_object() ? *d : empty;
+    const std::string mode = r.str(dw, "mode", p + ".mode", false, "flags");
+    if (mode == "trigger") {
+      auto& w = spec.dual_write;
+      w.mode = DualWriteMode::kTrigger;
+      w.table = r.str(dw, "table", p + ".table", !spec.backfill,
+                      spec.backfill ? spec.backfill->table : std::string());
+      w.old_column = r.str(dw, "oldColumn", p + ".oldColumn", true);
+      w.new_column = r.str(dw, "newColumn", p + ".newColumn", true);
+      w.up = r.str(dw, "up", p + ".up", true);
+      w.down = r.str(dw, "down", p + ".down", true);
+      if (!w.table.empty() && !std::regex_match(w.table, kQualified))
+        r.error(p + ".table", "must be a lower-case SQL identifier, optionally schema-qualified");
+      for (auto [field, col] :
+           {std::pair{".oldColumn", &w.old_column}, std::pair{".newColumn", &w.new_column}}) {
+        if (!col->empty() && !std::regex_match(*col, kIdentifier))
+          r.error(p + field, "must be a lower-case SQL identifier");
+      }
+      if (!w.old_column.empty() && w.old_column == w.new_column)
+        r.error(p + ".newColumn", "must differ from oldColumn");
+      for (auto [field, expr] : {std::pair{".up", &w.up}, std::pair{".down", &w.down}}) {
+        // One expression, embedded in the trigger function's body: nothing that ends it.
+        if (expr->find(';') != std::string::npos || expr->find('$') != std::string::npos)
+          r.error(p + field, "must be a single expression (no ';' or '$')");
+      }
+    } else if (mode != "flags") {
+      r.error(p + ".mode", "must be flags or trigger, not \"" + mode + "\"");
+    }
+  }
   if (spec.expand_sql.empty() && !spec.backfill && spec.contract_sql.empty()) {
     r.error("spec", "has nothing to do: give expand.sql, backfill or contract.sql");
   }
@@ -264,6 +340,14 @@ std::string plan_hash(const MigrationSpec& spec) {
   for (const auto& c : spec.checks) steps["verify"].push_back({c.name, c.sql, c.expect});
   for (const auto& c : spec.checksums) {
     steps["checksums"].push_back({c.name, c.table, c.key_column, c.old_expr, c.new_expr});
+  }
+  for (const auto& f : spec.foreign_keys) {
+    steps["foreignKeys"].push_back({f.name, f.parent_table, f.parent_key, f.parent_columns,
+                                    f.child_table, f.child_key, f.child_columns});
+  }
+  if (spec.dual_write.mode == DualWriteMode::kTrigger) {
+    const auto& w = spec.dual_write;
+    steps["dualWrite"] = {"trigger", w.table, w.old_column, w.new_column, w.up, w.down};
   }
   const std::string text = steps.dump();
   unsigned char digest[EVP_MAX_MD_SIZE];
