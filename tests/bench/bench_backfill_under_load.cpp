@@ -215,5 +215,5 @@ int main(int argc, char** argv) {
                            {"backfill_rate_ratio_target_min", 0.5},
                            {"by_batch_target", sweeps}};
   bench::write_report(bench::out_dir(argc, argv), "B2", report);
-  return 0;
+  return bench::verdict("B2", report);
 }

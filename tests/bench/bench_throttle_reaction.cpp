@@ -253,5 +253,5 @@ int main(int argc, char** argv) {
       {"meets_targets", missed == 0 && !reaction.empty() && over_budget == 0 &&
                             over_one_batch == 0 && extra_trips == 0 && early_releases == 0}};
   bench::write_report(bench::out_dir(argc, argv), "B4", report);
-  return 0;
+  return bench::verdict("B4", report);
 }

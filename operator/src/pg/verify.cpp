@@ -57,27 +57,30 @@ VerifyReport compare_checksums(pqxx::connection& conn, const ChecksumSpec& s) {
   if (bounds[0][0].is_null()) return report;
   std::int64_t lo = bounds[0][0].as<std::int64_t>() - 1;
   const std::int64_t hi = bounds[0][1].as<std::int64_t>();
-  // Both sides hashed in one scan per chunk; string_agg in key order makes the hash positional.
+  // One scan per chunk compares the two sides row by row: no aggregate string to build and
+  // sort, and no hash that two different chunks could share. As values when their types
+  // compare (IS DISTINCT FROM keeps NULL apart from ''), else as text with NULL marked.
+  std::string differs = "(" + s.old_expr + ") IS DISTINCT FROM (" + s.new_expr + ")";
+  try {
+    nt.exec("SELECT " + differs + " FROM " + table + " LIMIT 0");
+  } catch (const pqxx::sql_error&) {
+    differs = cell(s.old_expr) + " <> " + cell(s.new_expr);
+  }
   while (lo < hi) {
     auto next = nt.exec_params("SELECT max(k) FROM (SELECT " + key + "::bigint AS k FROM " + table +
                                    " WHERE " + key + " > $1 ORDER BY " + key + " LIMIT $2) s",
                                lo, s.chunk_rows);
     const std::int64_t upper = next[0][0].as<std::int64_t>();
-    auto r = nt.exec_params("SELECT count(*), md5(string_agg(" + cell(s.old_expr) +
-                                ", ',' ORDER BY " + key + ")), md5(string_agg(" + cell(s.new_expr) +
-                                ", ',' ORDER BY " + key + ")) FROM " + table + " WHERE " + key +
-                                " > $1 AND " + key + " <= $2",
+    auto r = nt.exec_params("SELECT count(*), count(*) FILTER (WHERE " + differs + "), (min(" +
+                                key + ") FILTER (WHERE " + differs + "))::text FROM " + table +
+                                " WHERE " + key + " > $1 AND " + key + " <= $2",
                             lo, upper);
     report.rows_checked += r[0][0].as<std::int64_t>();
-    if (r[0][1].as<std::string>() != r[0][2].as<std::string>()) {
-      auto bad = nt.exec_params("SELECT count(*), min(" + key + ")::text FROM " + table +
-                                    " WHERE " + key + " > $1 AND " + key + " <= $2 AND " +
-                                    cell(s.old_expr) + " <> " + cell(s.new_expr),
-                                lo, upper);
+    if (r[0][1].as<std::int64_t>() > 0) {
       report.failures.push_back("checksum mismatch in " + s.key_column + " (" + std::to_string(lo) +
-                                ", " + std::to_string(upper) + "]: " + bad[0][0].as<std::string>() +
+                                ", " + std::to_string(upper) + "]: " + r[0][1].as<std::string>() +
                                 " rows differ, first at " + s.key_column + " = " +
-                                bad[0][1].as<std::string>());
+                                r[0][2].as<std::string>());
     }
     lo = upper;
   }

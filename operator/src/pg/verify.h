@@ -1,7 +1,7 @@
 // Verification of data, not just schema, before readers switch: rows still pending (the
 // backfill's pendingWhere), custom checks (a query returning one value, compared with the
-// expected one), and chunked checksums that compare an old and a new representation of every
-// row by key range (so a mismatch names the range), hashing NULL and '' differently; and, after
+// expected one), and chunked comparisons of an old and a new representation of every
+// row by key range (so a mismatch names the range), telling NULL and '' apart; and, after
 // a table split, that every parent row has its child holding the parent's old columns.
 #pragma once
 
@@ -46,8 +46,9 @@ std::int64_t pending_rows(pqxx::connection& conn, const std::string& table,
 // Runs each check; a check fails when its single value differs from `expect`.
 VerifyReport run_checks(pqxx::connection& conn, const std::vector<migration::VerifyCheck>& checks);
 
-// Compares md5 aggregates of old_expr and new_expr chunk by chunk; a failure names the chunk's
-// key range and how many rows in it differ. NULL hashes as a marker distinct from any text.
+// Compares old_expr and new_expr row by row, one scan per chunk of keys; a failure names the
+// chunk's key range and how many rows in it differ. NULL compares as a marker distinct from any
+// text.
 VerifyReport compare_checksums(pqxx::connection& conn, const ChecksumSpec& spec);
 
 // Checks a split chunk by chunk; a failure names the chunk's key range, how many parents have
