@@ -263,7 +263,8 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
             .max_batch = b.max_batch,
             .initial_batch = std::min(1000, b.max_batch),
             .lock_timeout = std::max(spec.lock_timeout, std::chrono::milliseconds(1000)),
-            .statement_timeout = spec.statement_timeout},
+            .statement_timeout = spec.statement_timeout,
+            .duty_cycle = b.duty_cycle},
         fence_.epoch());
     backfiller_->start();
   }

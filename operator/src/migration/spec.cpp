@@ -199,6 +199,13 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
     bf.min_batch = r.integer(b, "minBatch", "spec.backfill.minBatch", bf.min_batch, 1, 1000000);
     bf.max_batch = r.integer(b, "maxBatch", "spec.backfill.maxBatch", bf.max_batch, 1, 1000000);
     if (bf.min_batch > bf.max_batch) r.error("spec.backfill.minBatch", "must not exceed maxBatch");
+    if (auto d = b.find("dutyCycle"); d != b.end() && !d->is_null()) {
+      if (!d->is_number() || d->get<double>() < 0.05 || d->get<double>() > 1) {
+        r.error("spec.backfill.dutyCycle", "must be a number from 0.05 to 1");
+      } else {
+        bf.duty_cycle = d->get<double>();
+      }
+    }
     spec.backfill = bf;
   }
 

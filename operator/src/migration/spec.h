@@ -36,6 +36,7 @@ struct BackfillSpec {
   std::chrono::milliseconds target_batch_duration{20};
   int min_batch = 100;
   int max_batch = 50000;
+  double duty_cycle = 1.0;  // share of time in batches; below 1 pauses after each (pacing)
 };
 
 struct VerifyCheck {

@@ -32,6 +32,11 @@ struct BackfillConfig {
   int initial_batch = 1000;
   std::chrono::milliseconds lock_timeout{1000};
   std::chrono::milliseconds statement_timeout{30000};
+  // Pacing: the share of wall time run_for spends in batches. Below 1, each batch is followed
+  // by a pause in proportion to its own time (0.5: as long again), so writers contending with
+  // the backfill get that share of the machine back; the rate-versus-p99 curve is in
+  // docs/benchmarks.md (B2).
+  double duty_cycle = 1.0;
 };
 
 struct BatchResult {

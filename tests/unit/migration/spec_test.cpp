@@ -155,4 +155,14 @@ TEST(Spec, ReadsForeignKeyVerification) {
       << "the child's columns default to the parent's names";
 }
 
+TEST(Spec, BackfillDutyCyclePacesBetweenOneTwentiethAndOne) {
+  EXPECT_EQ(parse_spec(manifest())->backfill->duty_cycle, 1.0);
+  json m = manifest();
+  m["spec"]["backfill"]["dutyCycle"] = 0.5;
+  EXPECT_EQ(parse_spec(m)->backfill->duty_cycle, 0.5);
+  m["spec"]["backfill"]["dutyCycle"] = 0;
+  EXPECT_EQ(errors_of(m),
+            std::vector<std::string>{"spec.backfill.dutyCycle: must be a number from 0.05 to 1"});
+}
+
 }  // namespace
