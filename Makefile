@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all setup tools configure build test unit integration demo stack-up stack-down stack-status \
+.PHONY: all setup tools configure build images test unit integration demo stack-up stack-down stack-status \
         bench format clean
 
 all: build
@@ -22,6 +22,10 @@ configure: setup $(BUILD_DIR)/build.ninja
 
 build: configure             ## compile; binaries land in build/bin/
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+images: configure            ## the project's images (operator, smoke-server) into build/images; imported into a running real node
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target schemashift-operator smoke-server
+	@bash hack/image.sh all $(BUILD_DIR)
 
 test: build tools            ## everything: unit tests, then the integration suite on its own stack
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 3000

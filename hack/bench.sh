@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: runs every benchmark program in build/bin (bench_*), each writing its figures
 # to build/bench/<id>.json and printing each figure beside its target (see
-# ../shared/design/benchmarks.md). A program exits 2 when it missed a target and 1 when it
+# docs/benchmarks.md). A program exits 2 when it missed a target and 1 when it
 # could not run; this script runs them all, then names every benchmark that missed or failed
 # and exits non-zero. Those that need the real components get a stack of their own
 # (build/bench-stack), taken down afterwards. BENCH_ONLY="bench_b3 bench_b6" runs a subset.

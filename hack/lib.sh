@@ -13,6 +13,8 @@ KWOK_VERSION="${KWOK_VERSION:-v0.7.0}"
 HELM_VERSION="${HELM_VERSION:-v3.17.3}"
 KAFKA_VERSION="${KAFKA_VERSION:-3.9.1}"
 APICURIO_VERSION="${APICURIO_VERSION:-3.0.9}"
+COREDNS_VERSION="${COREDNS_VERSION:-1.12.1}"
+CRICTL_VERSION="${CRICTL_VERSION:-v1.34.0}"
 
 export GOTOOLCHAIN=local
 # The module proxy reachable here does not serve the checksum database; the throwaway build

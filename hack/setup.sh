@@ -11,6 +11,8 @@ PACKAGES=(
   postgresql postgresql-contrib
   openssl curl python3 maven openjdk-17-jre-headless kcat clang-format prometheus
   ccache libpg-query-dev
+  libcli11-dev
+  containerd runc containernetworking-plugins iptables conntrack  # the real node (hack/stack.d/node.sh)
 )
 
 missing=()

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The local stack: PostgreSQL primary + streaming replica, etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kwok, Kafka (KRaft), Apicurio Registry and
-# Prometheus, all on loopback with free ports.
+# Prometheus, all on loopback with free ports; and a real node (containerd, kubelet,
+# kube-proxy, CoreDNS) on a bridge of its own, where pods really run (docs/real-node.md).
+# SCHEMASHIFT_REAL_NODE=0 leaves the node out; only one stack per machine can own it.
 #
 #   hack/stack.sh up       build/fetch what is missing, start everything, write $STACK_DIR/env
 #   hack/stack.sh down     stop every process of this stack and remove its data
@@ -22,7 +24,10 @@ STACK_DIR="$(cd "$STACK_DIR" && pwd)"
 COMPONENTS=(postgres-primary postgres-replica etcd kube-apiserver kube-controller-manager
   kube-scheduler kwok kafka schema-registry prometheus)
 PORT_NAMES=(postgres-primary postgres-replica etcd etcd-peer kube-apiserver
-  kube-controller-manager kube-scheduler kwok kafka kafka-controller schema-registry prometheus)
+  kube-controller-manager kube-scheduler kwok kafka kafka-controller schema-registry prometheus
+  kafka-bridge kubelet kubelet-healthz kube-proxy-healthz kube-proxy-metrics coredns-ready)
+# The real node's processes (hack/stack.d/node.sh).
+NODE_COMPONENTS=(containerd kubelet kube-proxy coredns bridge-forward)
 
 declare -A PORTS
 
@@ -47,7 +52,8 @@ check_ports_free() {
   [[ "${SCHEMASHIFT_SKIP_PORT_CHECK:-}" == 1 ]] && return 0  # tests exercise the start-up failure path
   local name owner
   for name in "${PORT_NAMES[@]}"; do
-    owner="${name%-peer}"; owner="${owner%-controller}"
+    owner="${name%-peer}"; owner="${owner%-controller}"; owner="${owner%-bridge}"
+    owner="${owner%-healthz}"; owner="${owner%-metrics}"; owner="${owner%-ready}"
     [[ "$name" == kube-controller-manager ]] && owner=$name
     [[ "$owner" == postgres-* ]] && [[ -f "$STACK_DIR/pg.path" ]] && continue
     pid_alive "$owner" && continue
@@ -103,6 +109,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/stack.d/kube.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/stack.d/kafka.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/stack.d/registry.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/stack.d/prometheus.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/stack.d/node.sh"
 
 write_env() {
   local pw="$PG_PASSWORD" pp="${PORTS[postgres-primary]}" rp="${PORTS[postgres-replica]}"
@@ -119,10 +126,10 @@ export KUBE_ADMIN_CERT='$STACK_DIR/pki/admin.crt'
 export KUBE_ADMIN_KEY='$STACK_DIR/pki/admin.key'
 export PG_PRIMARY_DSN='postgresql://postgres:$pw@127.0.0.1:$pp/postgres'
 export PG_REPLICA_DSN='postgresql://postgres:$pw@127.0.0.1:$rp/postgres'
-export PG_ORDERS_DSN='postgresql://schemashift:$pw@127.0.0.1:$pp/orders'
-export PG_CUSTOMERS_DSN='postgresql://schemashift:$pw@127.0.0.1:$pp/customers'
-export PG_FULFILLMENT_DSN='postgresql://schemashift:$pw@127.0.0.1:$pp/fulfillment'
-export PG_REPLICA_ORDERS_DSN='postgresql://schemashift:$pw@127.0.0.1:$rp/orders'
+export PG_ORDERS_DSN='postgresql://migrator:$pw@127.0.0.1:$pp/orders'
+export PG_CUSTOMERS_DSN='postgresql://migrator:$pw@127.0.0.1:$pp/customers'
+export PG_FULFILLMENT_DSN='postgresql://migrator:$pw@127.0.0.1:$pp/fulfillment'
+export PG_REPLICA_ORDERS_DSN='postgresql://migrator:$pw@127.0.0.1:$rp/orders'
 export KAFKA_BOOTSTRAP='127.0.0.1:${PORTS[kafka]}'
 export SCHEMA_REGISTRY_URL='http://127.0.0.1:${PORTS[schema-registry]}/apis/ccompat/v7'
 export PROMETHEUS_URL='http://127.0.0.1:${PORTS[prometheus]}'
@@ -134,6 +141,7 @@ export HELM_CACHE_HOME='$STACK_DIR/helm/cache'
 export HELM_CONFIG_HOME='$STACK_DIR/helm/config'
 export HELM_DATA_HOME='$STACK_DIR/helm/data'
 ENV
+  node_write_env "$f.tmp"
   chmod 600 "$f.tmp"
   mv "$f.tmp" "$f"
 }
@@ -150,8 +158,10 @@ cmd_up() {
   load_ports
   check_ports_free
   pki_up
+  node_claim
   postgres_up
   kube_up
+  node_up
   kafka_up
   registry_up
   prometheus_up
@@ -161,6 +171,10 @@ cmd_up() {
 
 cmd_down() {
   local i
+  # Nothing may recreate the real node's pods while it is taken down.
+  stop_component kube-scheduler
+  stop_component kube-controller-manager
+  node_down
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     case "${COMPONENTS[$i]}" in
       postgres-*) ;;
@@ -183,12 +197,14 @@ cmd_status() {
     esac
     printf '%-26s %-5s 127.0.0.1:%s\n' "$c" "$state" "${PORTS[$c]}"
   done
+  node_status
 }
 
 # Stops one component and starts whatever is not running (tests of restarts use it).
 cmd_restart() {
   local name="${1:?usage: $0 restart COMPONENT}"
-  [[ " ${COMPONENTS[*]} " == *" $name "* ]] || die "unknown component '$name' (one of: ${COMPONENTS[*]})"
+  [[ " ${COMPONENTS[*]} ${NODE_COMPONENTS[*]} " == *" $name "* ]] \
+    || die "unknown component '$name' (one of: ${COMPONENTS[*]} ${NODE_COMPONENTS[*]})"
   [[ "$name" == postgres-* ]] && die "restart of $name is not supported; use down/up"
   stop_component "$name"
   cmd_up

@@ -2,7 +2,7 @@
 # Builds or fetches every external component of the local stack into the cache
 # ($SCHEMASHIFT_CACHE, outside the repo). Each tool is rebuilt only when its pinned version
 # changes, so a second run takes seconds.
-#   hack/tools.sh [all|k8s|etcd|kwok|helm|kafka|apicurio]...
+#   hack/tools.sh [all|k8s|etcd|kwok|helm|coredns|crictl|kafka|apicurio]...
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -11,13 +11,14 @@ mkdir -p "$TOOLS_BIN" "$SCHEMASHIFT_CACHE/src"
 stamp_ok() { [[ -f "$SCHEMASHIFT_CACHE/stamps/$1" && "$(cat "$SCHEMASHIFT_CACHE/stamps/$1")" == "$2" ]]; }
 stamp_set() { mkdir -p "$SCHEMASHIFT_CACHE/stamps"; echo "$2" >"$SCHEMASHIFT_CACHE/stamps/$1"; }
 
-# kube-apiserver, kube-controller-manager, kube-scheduler from k8s.io/kubernetes. Its go.mod
+# kube-apiserver, kube-controller-manager, kube-scheduler, and the real node's kubelet and
+# kube-proxy, from k8s.io/kubernetes in one `go build` (one warm cache). Its go.mod
 # replaces the staging modules (k8s.io/api, ...) with local paths, so a throwaway module
 # requires k8s.io/kubernetes and replaces each of them with the published v0.<minor>.<patch>.
 build_k8s() {
   local v="$K8S_VERSION" stage="v0${K8S_VERSION#v1}"
-  stamp_ok k8s "$v" && [[ -x "$TOOLS_BIN/kube-apiserver" ]] && return 0
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler $v (cold: many minutes)"
+  stamp_ok k8s "$v" && [[ -x "$TOOLS_BIN/kube-apiserver" && -x "$TOOLS_BIN/kubelet" && -x "$TOOLS_BIN/kube-proxy" ]] && return 0
+  log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy $v (cold: many minutes)"
   local dir="$SCHEMASHIFT_CACHE/src/k8s-$v"
   rm -rf "$dir" && mkdir -p "$dir" && cd "$dir"
   go mod init schemashift.local/k8s-build >/dev/null 2>&1
@@ -38,10 +39,13 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+	_ "k8s.io/kubernetes/cmd/kubelet"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
 )
 GO
   GOFLAGS="$GOFLAGS -mod=mod" go get "k8s.io/kubernetes/cmd/kube-apiserver@$v" \
-    "k8s.io/kubernetes/cmd/kube-controller-manager@$v" "k8s.io/kubernetes/cmd/kube-scheduler@$v" >/dev/null
+    "k8s.io/kubernetes/cmd/kube-controller-manager@$v" "k8s.io/kubernetes/cmd/kube-scheduler@$v" \
+    "k8s.io/kubernetes/cmd/kubelet@$v" "k8s.io/kubernetes/cmd/kube-proxy@$v" >/dev/null
   local minor="${v#v1.}"; minor="${minor%%.*}"
   local ld="" pkg
   for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
@@ -50,7 +54,7 @@ GO
   done
   GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags "-s -w $ld" -o "$TOOLS_BIN/" \
     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kube-scheduler
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
   stamp_set k8s "$v"
 }
 
@@ -85,6 +89,26 @@ build_helm() {
   ld+=" -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$kminor"
   GOBIN="$TOOLS_BIN" go install -trimpath -ldflags "$ld" "helm.sh/helm/v3/cmd/helm@$v"
   stamp_set helm "$v"
+}
+
+# CoreDNS serves cluster DNS for the real node's pods.
+build_coredns() {
+  local v="$COREDNS_VERSION"
+  stamp_ok coredns "$v" && [[ -x "$TOOLS_BIN/coredns" ]] && return 0
+  log "building CoreDNS $v"
+  GOBIN="$TOOLS_BIN" go install -trimpath -ldflags "-s -w -X github.com/coredns/coredns/coremain.GitCommit=v$v" \
+    "github.com/coredns/coredns@v$v"
+  stamp_set coredns "$v"
+}
+
+# crictl: a look at the node's containerd the way Kubernetes sees it (no Debian package).
+build_crictl() {
+  local v="$CRICTL_VERSION"
+  stamp_ok crictl "$v" && [[ -x "$TOOLS_BIN/crictl" ]] && return 0
+  log "building crictl $v"
+  GOBIN="$TOOLS_BIN" go install -trimpath -ldflags "-s -w -X sigs.k8s.io/cri-tools/pkg/version.Version=$v" \
+    "sigs.k8s.io/cri-tools/cmd/crictl@$v"
+  stamp_set crictl "$v"
 }
 
 MVN=(mvn -B -q "-Dmaven.repo.local=$SCHEMASHIFT_CACHE/m2")
@@ -128,14 +152,16 @@ main() {
   ((${#targets[@]})) || targets=(all)
   for t in "${targets[@]}"; do
     case "$t" in
-      all) main etcd kwok helm k8s kafka apicurio ;;
+      all) main etcd kwok helm k8s coredns crictl kafka apicurio ;;
       k8s) (build_k8s) ;;
       etcd) (build_etcd) ;;
       kwok) (build_kwok) ;;
       helm) (build_helm) ;;
       kafka) (fetch_kafka) ;;
       apicurio) (fetch_apicurio) ;;
-      *) die "unknown tool '$t' (expected all, k8s, etcd, kwok, helm, kafka, apicurio)" ;;
+      coredns) (build_coredns) ;;
+      crictl) (build_crictl) ;;
+      *) die "unknown tool '$t' (expected all, k8s, etcd, kwok, helm, coredns, crictl, kafka, apicurio)" ;;
     esac
   done
 }

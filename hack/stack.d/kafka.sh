@@ -4,14 +4,17 @@ kafka_up() {
   local home="$SCHEMASHIFT_CACHE/kafka-$KAFKA_VERSION" d="$STACK_DIR/data/kafka"
   local port="${PORTS[kafka]}" cport="${PORTS[kafka-controller]}"
   mkdir -p "$d"
+  # Two listeners: loopback for the host, the bridge address (advertised as itself) for pods.
+  local bridge=""
+  node_enabled && bridge=",BRIDGE://$NODE_IP:${PORTS[kafka-bridge]}"
   cat >"$STACK_DIR/kafka.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport$bridge
+advertised.listeners=PLAINTEXT://127.0.0.1:$port$bridge
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,BRIDGE:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 log.dirs=$d/logs
 num.partitions=3

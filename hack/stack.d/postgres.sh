@@ -41,7 +41,7 @@ postgres_up() {
       || { tail -n 20 "$STACK_DIR/logs/initdb.log" >&2; die "postgres-primary: initdb failed"; }
     rm -f "$pw"
     cat >>"$primary/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
+listen_addresses = '$(node_listen_ips | tr ' ' ',')'
 wal_level = replica
 max_wal_senders = 10
 max_replication_slots = 10
@@ -62,16 +62,19 @@ CONF
 local all all trust
 host replication replicator 127.0.0.1/32 trust
 host all all 127.0.0.1/32 scram-sha-256
+host all all $NODE_POD_CIDR scram-sha-256
 HBA
   fi
   pg_start postgres-primary "$primary" "$pport"
-  if ! pg_as "$PG_BIN/psql" -w -h "$primary" -p "$pport" -U postgres -Atqc "select 1 from pg_roles where rolname='schemashift'" | grep -q 1; then
+  # The role is not named like the state schema (schemashift): with the default search_path
+  # ("$user", public) a migration's unqualified CREATE TABLE would land in that schema.
+  if ! pg_as "$PG_BIN/psql" -w -h "$primary" -p "$pport" -U postgres -Atqc "select 1 from pg_roles where rolname='migrator'" | grep -q 1; then
     pg_as "$PG_BIN/psql" -w -h "$primary" -p "$pport" -U postgres -v ON_ERROR_STOP=1 -q <<SQL >/dev/null
 CREATE ROLE replicator WITH REPLICATION LOGIN;
-CREATE ROLE schemashift WITH LOGIN SUPERUSER PASSWORD '$PG_PASSWORD';
-CREATE DATABASE orders OWNER schemashift;
-CREATE DATABASE customers OWNER schemashift;
-CREATE DATABASE fulfillment OWNER schemashift;
+CREATE ROLE migrator WITH LOGIN SUPERUSER PASSWORD '$PG_PASSWORD';
+CREATE DATABASE orders OWNER migrator;
+CREATE DATABASE customers OWNER migrator;
+CREATE DATABASE fulfillment OWNER migrator;
 SQL
     local db
     for db in postgres orders customers fulfillment; do

@@ -54,6 +54,12 @@ int main(int argc, char** argv) {
                                testing::shell_quote(dsn)));
   testing::run_command(kubectl(
       "-n " + ns + " create deployment orders --image=registry.invalid/orders:1 --replicas=2"));
+  // Its pods belong on the kwok node (nothing runs; the image does not exist), not the real one.
+  testing::run_command(kubectl(
+      "-n " + ns +
+      " patch deployment orders --type=merge -p '{\"spec\":{\"template\":{\"spec\":"
+      "{\"nodeSelector\":{\"type\":\"kwok\"},\"tolerations\":[{\"key\":\"kwok.x-k8s.io/node\","
+      "\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]}}}}'"));
   testing::run_command(kubectl("-n " + ns + " rollout status deployment/orders --timeout=60s"));
   std::vector<std::unique_ptr<flags::FlagAgent>> instances;
   for (const char* id : {"orders-a", "orders-b"}) {

@@ -1,7 +1,8 @@
 // SchemaMigration end to end, as a user drives it: kubectl apply of a migration against the
 // real operator binary, kubectl wait for Ready, kubectl get smig; an abort annotation during
 // the backfill rolls back; invalid manifests are refused by the API server with field paths;
-// a database that cannot be reached is named in the status without its password.
+// a database that cannot be reached is named in the status without its password, whatever
+// form its connection string takes; a finished migration keeps no connection or lock.
 #include <atomic>
 #include <fstream>
 #include <random>
@@ -14,6 +15,7 @@
 #include "support/helpers.h"
 #include "support/http_endpoint.h"
 #include "support/process.h"
+#include "support/scratch_database.h"
 #include "support/stack_env.h"
 #include "support/subprocess.h"
 
@@ -25,6 +27,7 @@ using schemashift::testing::HttpEndpoint;
 using schemashift::testing::kubectl;
 using schemashift::testing::run_command;
 using schemashift::testing::scalar;
+using schemashift::testing::ScratchDatabase;
 using schemashift::testing::shell_quote;
 using schemashift::testing::stack_var;
 using schemashift::testing::Subprocess;
@@ -652,32 +655,163 @@ TEST_F(SchemaMigrationE2E, CrossFieldRulesAndStepsFrozenAfterStartAreEnforcedByT
                                "--metrics-bind-address", "0", "--health-probe-bind-address", "0"});
 }
 
-TEST_F(SchemaMigrationE2E, AnUnreachableDatabaseIsNamedWithoutItsPassword) {
-  const std::string dsn = "postgresql://app:n0t-a-real-pw@127.0.0.1:1/orders";
-  ASSERT_EQ(run_command(kubectl("-n " + ns_ + " create secret generic down-db --from-literal=dsn=" +
-                                shell_quote(dsn)))
+// Every form a user may paste into the Secret, with one distinctive password, against a
+// database that cannot be reached (or a string that cannot be read): each migration says what
+// is wrong, and the password is nowhere: not in status (lastError, conditions), not in Events,
+// not in the operator's log.
+TEST_F(SchemaMigrationE2E, EveryConnectionStringFormIsNamedWithoutItsPassword) {
+  const std::string pw = "Xq9-n0t-a-real-pw-77";
+  struct Form {
+    std::string dsn, says;
+  };
+  const std::string reached = "host=127.0.0.1 port=1 dbname=orders user=app";
+  const std::vector<Form> forms = {
+      {"postgresql://app:" + pw + "@127.0.0.1:1/orders", "database unreachable"},
+      {"POSTGRESQL://app:" + pw + "@127.0.0.1:1/orders", "database unreachable"},
+      {"PostgreS://app:" + pw + "@127.0.0.1:1/orders", "database unreachable"},
+      {"postgresql://127.0.0.1:1/orders?user=app&password=" + pw, "database unreachable"},
+      {"host=127.0.0.1 port=1 dbname=orders user=app password=" + pw, "database unreachable"},
+      {"host=127.0.0.1 port=1 dbname=orders user=app password='" + pw + " x'",
+       "database unreachable"},
+      {"jdbc:postgresql://127.0.0.1:1/orders?user=app&password=" + pw, "database unreachable"},
+      {"jdbc:postgresql://127.0.0.1:1/orders?user=app&password=" + pw + "&loggerLevel=DEBUG",
+       "loggerLevel"},
+      {"Server=127.0.0.1;Port=1;Database=orders;User Id=app;Password=" + pw + ";", "ADO.NET"},
+      {pw, "cannot parse"},
+      {"postgresql://app:" + pw + "@[::1:1/orders", "cannot parse"},
+      {"host=127.0.0.1 password='" + pw, "cannot parse"},
+      {"", "is empty"},
+      {"host=127.0.0.1 port=1 password=" + pw + "\xff\xfe", "not valid UTF-8"},
+      {"postgresql://app:" + pw + "@no-such-host.invalid/orders", "database unreachable"},
+  };
+  make_orders(10);
+  for (std::size_t i = 0; i < forms.size(); ++i) {
+    const std::string file = "/tmp/schemashift-e2e-dsn-" + unique_suffix();
+    std::ofstream(file, std::ios::binary) << forms[i].dsn;
+    auto secret = run_command(kubectl("-n " + ns_ + " create secret generic dsn-" +
+                                      std::to_string(i) + " --from-file=dsn=" + file));
+    std::remove(file.c_str());
+    ASSERT_EQ(secret.exit_code, 0) << secret.output;
+    std::string m = manifest("form-" + std::to_string(i), 1000);
+    m.replace(m.find("name: orders-db"), std::string("name: orders-db").size(),
+              "name: dsn-" + std::to_string(i));
+    ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(m))).exit_code, 0);
+  }
+  auto message = [&](std::size_t i) {
+    return run_command(kubectl("-n " + ns_ + " get smig form-" + std::to_string(i) +
+                               " -o jsonpath='{.status.conditions[?(@.type==\"Reconciling\")]"
+                               ".message}'"))
+        .output;
+  };
+  for (std::size_t i = 0; i < forms.size(); ++i) {
+    std::string got;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (std::chrono::steady_clock::now() < deadline &&
+           (got = message(i)).find(forms[i].says) == std::string::npos) {
+      std::this_thread::sleep_for(200ms);
+    }
+    EXPECT_NE(got.find(forms[i].says), std::string::npos) << "form " << i << ": " << got;
+    if (forms[i].says == "database unreachable" && i != forms.size() - 1) {
+      EXPECT_NE(got.find(reached), std::string::npos) << "form " << i << ": " << got;
+    }
+  }
+  // A moment for the retries' log lines and events.
+  std::this_thread::sleep_for(1s);
+  const std::string everything =
+      run_command(kubectl("-n " + ns_ + " get smig -o json")).output +
+      run_command(kubectl("-n " + ns_ + " get events -o json")).output +
+      run_command(kubectl("-n " + ns_ + " get events.events.k8s.io -o json")).output;
+  EXPECT_NE(everything.find("database unreachable"), std::string::npos) << "nothing was read";
+  EXPECT_EQ(everything.find(pw), std::string::npos)
+      << "the password leaked into status or events: "
+      << everything.substr(everything.find(pw) > 200 ? everything.find(pw) - 200 : 0, 400);
+  const std::string log = operator_->output();
+  EXPECT_EQ(log.find(pw), std::string::npos)
+      << "the password leaked into the log: "
+      << log.substr(log.find(pw) > 200 ? log.find(pw) - 200 : 0, 400);
+}
+
+// A finished migration (Completed, RolledBack, Failed) keeps no connection and no advisory lock:
+// the database itself says so (pg_stat_activity, pg_locks), for a role and database of its own.
+TEST_F(SchemaMigrationE2E, AFinishedMigrationKeepsNoConnectionAndNoAdvisoryLock) {
+  ScratchDatabase db("finished");
+  const std::string other = table_ + "_b", third = table_ + "_c";
+  {
+    pqxx::connection c(db.dsn());
+    pqxx::work tx(c);
+    for (const auto& t : {table_, other, third}) {
+      tx.exec0("CREATE TABLE " + t + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
+      tx.exec0("INSERT INTO " + t + " (amount_cents) SELECT g FROM generate_series(1, 500) g");
+    }
+    tx.commit();
+  }
+  ASSERT_EQ(run_command(kubectl("-n " + ns_ +
+                                " create secret generic scratch-db "
+                                "--from-literal=dsn=" +
+                                shell_quote(db.dsn())))
                 .exit_code,
             0);
-  make_orders(10);
-  std::string m = manifest("down", 1000);
-  m.replace(m.find("name: orders-db"), std::string("name: orders-db").size(), "name: down-db");
-  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(m))).exit_code, 0);
-  std::string message;
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (std::chrono::steady_clock::now() < deadline &&
-         message.find("127.0.0.1") == std::string::npos) {
-    message =
-        run_command(kubectl("-n " + ns_ +
-                            " get smig down -o "
-                            "jsonpath='{.status.conditions[?(@.type==\"Reconciling\")].message}'"))
-            .output;
-    std::this_thread::sleep_for(200ms);
-  }
-  EXPECT_NE(message.find("database unreachable"), std::string::npos) << message;
-  EXPECT_NE(message.find("postgresql://app:***@127.0.0.1:1/orders"), std::string::npos) << message;
-  EXPECT_EQ(message.find("n0t-a-real-pw"), std::string::npos) << "the password leaked: " << message;
-  EXPECT_EQ(operator_->output().find("n0t-a-real-pw"), std::string::npos)
-      << "the password leaked into the log";
+  auto use_scratch = [&](std::string m) {
+    m.replace(m.find("name: orders-db"), std::string("name: orders-db").size(), "name: scratch-db");
+    return m;
+  };
+  std::string manual = use_scratch(manifest("manual", 1000));
+  for (auto pos = manual.find(table_); pos != std::string::npos;
+       pos = manual.find(table_, pos + other.size()))
+    manual.replace(pos, table_.size(), other);
+  manual.replace(manual.find("approval: Auto"), std::string("approval: Auto").size(),
+                 "approval: Manual");
+  ASSERT_EQ(
+      run_command(kubectl("apply -f " + write_temp(use_scratch(manifest("auto", 1000))))).exit_code,
+      0);
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(manual))).exit_code, 0);
+  // Fails for good: its backfill names a column that does not exist, and so does its rollback.
+  std::string failing = use_scratch(manifest("failing", 1000));
+  for (auto pos = failing.find(table_); pos != std::string::npos;
+       pos = failing.find(table_, pos + third.size()))
+    failing.replace(pos, table_.size(), third);
+  failing.replace(failing.find("set: amount = amount_cents / 100.0"),
+                  std::string("set: amount = amount_cents / 100.0").size(),
+                  "set: amount = no_such_column");
+  failing.replace(failing.find("DROP COLUMN IF EXISTS amount"),
+                  std::string("DROP COLUMN IF EXISTS amount").size(), "DROP COLUMN no_such_column");
+  ASSERT_EQ(run_command(kubectl("apply -f " + write_temp(failing))).exit_code, 0);
+  pqxx::connection admin(db.admin_dsn());
+  const std::string sessions =
+      "SELECT count(*) FROM pg_stat_activity WHERE usename = '" + db.role() + "'";
+  const std::string locks =
+      "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database WHERE "
+      "l.locktype = 'advisory' AND d.datname = '" +
+      db.name() + "'";
+  auto wait = run_command(kubectl("-n " + ns_ +
+                                  " wait --for=jsonpath='{.status.phase}'=AwaitingContract "
+                                  "smig/manual --timeout=120s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << operator_->output();
+  // Control: a migration that waits holds its connections and its fence.
+  EXPECT_GE(std::stoi(scalar(admin, sessions)), 2);
+  EXPECT_GE(std::stoi(scalar(admin, locks)), 1);
+  wait = run_command(kubectl("-n " + ns_ +
+                             " wait --for=jsonpath='{.status.phase}'=Completed smig/auto "
+                             "--timeout=120s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << operator_->output();
+  ASSERT_EQ(run_command(kubectl("-n " + ns_ + " annotate smig/manual schemashift.io/abort=true"))
+                .exit_code,
+            0);
+  wait = run_command(kubectl("-n " + ns_ +
+                             " wait --for=jsonpath='{.status.phase}'=RolledBack smig/manual "
+                             "--timeout=120s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << operator_->output();
+  wait = run_command(kubectl("-n " + ns_ +
+                             " wait --for=jsonpath='{.status.phase}'=Failed smig/failing "
+                             "--timeout=120s"));
+  ASSERT_EQ(wait.exit_code, 0) << wait.output << phase("failing") << operator_->output();
+  // All three finished: nothing of theirs is left in the database, and nothing comes back.
+  EXPECT_TRUE(eventually([&] { return scalar(admin, sessions) == "0"; }, 10s))
+      << scalar(admin, sessions) << " sessions of the migrations' role remain";
+  EXPECT_EQ(scalar(admin, locks), "0") << "an advisory lock remains";
+  std::this_thread::sleep_for(3s);
+  EXPECT_EQ(scalar(admin, sessions), "0") << "a finished migration reconnected";
+  (void)run_command(kubectl("-n " + ns_ + " delete smig --all --timeout=30s"));
 }
 
 }  // namespace

@@ -2,7 +2,8 @@
 // retrying under a short lock_timeout instead of queueing (writers keep writing), and lands
 // once the reader is gone; when the budget runs out it fails naming the blocker; a syntax
 // error is not retried; CONCURRENTLY runs outside a transaction and is idempotent; a stale
-// epoch is fenced out.
+// epoch is fenced out; without a budget a lock not granted returns at once (the queue retries);
+// CREATE INDEX CONCURRENTLY is not cancelled by statement_timeout.
 #include <atomic>
 #include <thread>
 
@@ -143,6 +144,59 @@ TEST_F(DdlTest, AStaleEpochIsFencedOut) {
                     table_ + "' AND column_name = 'x'")[0][0]
                 .as<int>(),
             0);
+}
+
+}  // namespace
+
+namespace {
+
+// With no budget (how the operator calls it) a lock that is not granted is one attempt and a
+// retriable failure at once: the work queue retries it with its backoff, no worker sleeps.
+TEST_F(DdlTest, WithoutABudgetALockNotGrantedReturnsAtOnceForTheQueueToRetry) {
+  std::atomic<bool> holding{false};
+  std::thread reader = long_reader(1500ms, holding);
+  while (!holding) std::this_thread::sleep_for(5ms);
+  auto cfg = config();
+  cfg.budget = 0ms;
+  const auto t0 = Clock::now();
+  auto r = apply_ddl(conn_, "ALTER TABLE " + table_ + " ADD COLUMN IF NOT EXISTS note text", cfg);
+  const auto took = Clock::now() - t0;
+  reader.join();
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(r.error().retriable);
+  EXPECT_EQ(r.error().report.attempts, 1);
+  EXPECT_LT(took, 700ms) << "it waited inside the call";
+  EXPECT_NE(r.error().message.find("blocked by pid"), std::string::npos) << r.error().message;
+}
+
+// CREATE INDEX CONCURRENTLY takes as long as the table needs: the DDL statement_timeout (here
+// 100 ms) does not cancel it.
+TEST_F(DdlTest, CreateIndexConcurrentlyIsNotCancelledByTheStatementTimeout) {
+  {
+    pqxx::work tx(conn_);
+    tx.exec0("CREATE FUNCTION " + table_ +
+             "_slow(v int) RETURNS int IMMUTABLE LANGUAGE plpgsql AS $$ BEGIN PERFORM "
+             "pg_sleep(0.0005); RETURN v; END $$");
+    tx.commit();
+  }
+  auto cfg = config();
+  cfg.statement_timeout = 100ms;
+  const auto t0 = Clock::now();
+  auto r = apply_ddl(conn_,
+                     "CREATE INDEX CONCURRENTLY " + table_ + "_slow_idx ON " + table_ + " ((" +
+                         table_ + "_slow(v)))",
+                     cfg);
+  const auto took = Clock::now() - t0;
+  ASSERT_TRUE(r) << r.error().message;
+  EXPECT_EQ(r->attempts, 1);
+  EXPECT_GT(took, 300ms) << "the build must outlast the timeout for this to show anything";
+  pqxx::nontransaction nt(conn_);
+  EXPECT_EQ(nt.exec("SELECT indisvalid FROM pg_index WHERE indexrelid = '" + table_ +
+                    "_slow_idx'::regclass")[0][0]
+                .as<bool>(),
+            true);
+  nt.exec0("DROP INDEX " + table_ + "_slow_idx");
+  nt.exec0("DROP FUNCTION " + table_ + "_slow(int)");
 }
 
 }  // namespace

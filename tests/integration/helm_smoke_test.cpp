@@ -1,5 +1,7 @@
-// helm and kwok are real: `helm install --wait` of a small chart into the local control plane
-// succeeds, and its Deployment becomes Available with every replica Running on the kwok node.
+// helm and kwok are real: `helm install --wait` of a small chart with kwok=true (its pods
+// tolerate kwok's taint and select its node) succeeds, and its Deployment becomes Available
+// with every replica Running on the kwok node, where nothing really runs (for scale tests).
+// The same chart on the real node: real_node_test.cpp.
 #include <gtest/gtest.h>
 
 #include "kube/client.h"
@@ -39,7 +41,7 @@ TEST(HelmSmoke, InstalledChartsDeploymentBecomesAvailableThroughKwok) {
   const std::string chart = std::string(SCHEMASHIFT_SOURCE_DIR) + "/tests/fixtures/charts/smoke";
   auto install =
       run_command(helm("install " + release + " " + shell_quote(chart) + " --namespace " + ns +
-                       " --create-namespace --wait --timeout 120s"));
+                       " --create-namespace --set kwok=true --wait --timeout 120s"));
   ASSERT_EQ(install.exit_code, 0) << install.output;
 
   auto dep = c.get(resources::kDeployment, ns, release);

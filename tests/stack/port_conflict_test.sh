@@ -25,7 +25,7 @@ trap cleanup EXIT
 
 port=$(holder_port)
 set +e
-out=$(SCHEMASHIFT_STACK_DIR="$dir/stack" SCHEMASHIFT_PORT_KAFKA="$port" "$repo/hack/stack.sh" up 2>&1)
+out=$(SCHEMASHIFT_REAL_NODE=0 SCHEMASHIFT_STACK_DIR="$dir/stack" SCHEMASHIFT_PORT_KAFKA="$port" "$repo/hack/stack.sh" up 2>&1)
 rc=$?
 set -e
 if [[ $rc -eq 0 ]]; then echo "FAIL: stack came up although kafka's port $port was taken"; exit 1; fi
@@ -36,7 +36,7 @@ echo "ok: pre-flight names the component: $(grep 'already in use' <<<"$out")"
 
 # Bypass the pre-flight: PostgreSQL itself fails to bind, and the script names it.
 set +e
-out=$(SCHEMASHIFT_STACK_DIR="$dir/stack" SCHEMASHIFT_SKIP_PORT_CHECK=1 SCHEMASHIFT_PORT_POSTGRES_PRIMARY="$port" \
+out=$(SCHEMASHIFT_REAL_NODE=0 SCHEMASHIFT_STACK_DIR="$dir/stack" SCHEMASHIFT_SKIP_PORT_CHECK=1 SCHEMASHIFT_PORT_POSTGRES_PRIMARY="$port" \
   "$repo/hack/stack.sh" up 2>&1)
 rc=$?
 set -e

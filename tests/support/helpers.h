@@ -22,6 +22,11 @@ kube::Client admin_client(const std::string& server = {});
 // A shell command running the stack's kubectl against its kubeconfig with `args`.
 std::string kubectl(const std::string& args);
 
+// A kubeconfig (written to a temporary file, its path returned) that authenticates to the
+// stack's API server as ServiceAccount `name` in `ns`, with a token the API server issues for
+// it — what a pod of that ServiceAccount presents. Throws when kubectl cannot make it.
+std::string service_account_kubeconfig(const std::string& ns, const std::string& name);
+
 // The first column of the first row of `sql`, as text ("NULL" for NULL).
 std::string scalar(pqxx::connection& c, const std::string& sql);
 

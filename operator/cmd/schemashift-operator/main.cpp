@@ -7,7 +7,9 @@
 
 #include <cstdio>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -25,6 +27,23 @@ std::string identity() {
   ::gethostname(host, sizeof(host) - 1);
   std::mt19937 rng{std::random_device{}()};
   return std::string(host) + "_" + std::to_string(rng() % 1000000);
+}
+
+// libpq reads PG* variables (and the service they name) for whatever a connection string
+// leaves out. A migration's database is only ever the one its Secret names, so the operator's
+// own environment is cleared of them before any thread starts (pg/dsn also sets every option).
+void forget_libpq_environment() {
+  std::vector<std::string> names;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    if (entry.rfind("PG", 0) == 0 && entry.find('=') != std::string::npos)
+      names.push_back(entry.substr(0, entry.find('=')));
+  }
+  for (const auto& n : names) {
+    ::unsetenv(n.c_str());
+    spdlog::info("ignoring {} from the environment: a migration connects only as its Secret says",
+                 n);
+  }
 }
 
 }  // namespace
@@ -66,6 +85,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   spdlog::set_level(level);
+  forget_libpq_environment();
 
   // Signals are taken by a dedicated thread (sigwait), so no handler runs in a worker.
   sigset_t signals;

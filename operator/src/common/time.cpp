@@ -28,4 +28,34 @@ std::string micro_time(std::chrono::system_clock::time_point t) {
   return seconds_part(t) + frac;
 }
 
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text) {
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  auto t = std::chrono::system_clock::from_time_t(timegm(&tm));
+  std::size_t i = static_cast<std::size_t>(consumed);
+  if (i < text.size() && text[i] == '.') {
+    long long scale = 100000;  // microseconds of the first digit
+    long long micros = 0;
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      micros += (text[i] - '0') * scale;
+      scale /= 10;
+    }
+    t += std::chrono::microseconds(micros);
+  }
+  if (i < text.size() && (text[i] == 'Z' || text[i] == 'z')) return t;
+  int oh = 0, om = 0;
+  if (i < text.size() && (text[i] == '+' || text[i] == '-') &&
+      std::sscanf(text.c_str() + i + 1, "%2d:%2d", &oh, &om) == 2) {
+    const auto offset = std::chrono::hours(oh) + std::chrono::minutes(om);
+    return text[i] == '+' ? t - offset : t + offset;
+  }
+  return std::nullopt;
+}
+
 }  // namespace schemashift

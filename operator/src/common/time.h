@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 namespace schemashift {
@@ -13,5 +14,9 @@ inline std::string rfc3339_now() { return rfc3339(std::chrono::system_clock::now
 
 // "2026-01-02T03:04:05.123456Z"
 std::string micro_time(std::chrono::system_clock::time_point t);
+
+// Reads either form back (any fraction of a second; "Z" or a numeric offset). Nothing for a
+// string that is not such a timestamp.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(const std::string& text);
 
 }  // namespace schemashift

@@ -11,6 +11,7 @@
 #include "pg/dsn.h"
 #include "pg/dual_write_trigger.h"
 #include "pg/lint.h"
+#include "pg/state_schema.h"
 #include "pg/verify.h"
 
 namespace schemashift::controller {
@@ -28,17 +29,24 @@ std::string trimmed(std::string s) {
 
 Result<std::unique_ptr<PgRunner>, ConnectError> PgRunner::connect(const std::string& migration,
                                                                   const std::string& dsn) {
+  auto info = pg::parse_dsn(dsn);
+  if (!info) return fail(ConnectError{info.error()});
   try {
-    auto work = std::make_unique<pqxx::connection>(dsn);
-    auto fence_conn = std::make_unique<pqxx::connection>(dsn);
+    auto work = std::make_unique<pqxx::connection>(info->conninfo);
+    auto fence_conn = std::make_unique<pqxx::connection>(info->conninfo);
+    pg::pin_search_path(*fence_conn);  // it only ever runs the operator's own SQL
+    pg::ensure_state_schema(*fence_conn);
+    if (auto path = pg::check_search_path(*work); !path) return fail(ConnectError{path.error()});
     auto fence = pg::Fence::acquire(*fence_conn, migration);
     if (!fence) return fail(ConnectError{"another operator is running it: " + fence.error(), true});
     flags::ensure_flag_schema(*work);
     return std::unique_ptr<PgRunner>(
         new PgRunner(migration, dsn, std::move(work), std::move(fence_conn), std::move(*fence)));
+  } catch (const pg::StateSchemaRefused& e) {
+    return fail(ConnectError{pg::scrub(e.what(), dsn)});
   } catch (const std::exception& e) {
     return fail(ConnectError{"database unreachable: " + pg::scrub(trimmed(e.what()), dsn) + " (" +
-                             pg::redact_dsn(dsn) + ")"});
+                             info->display + ")"});
   }
 }
 
@@ -51,6 +59,13 @@ PgRunner::PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx:
       fence_(std::move(fence)) {}
 
 gates::Measurement PgRunner::measure(const gates::GateSpec& gate) {
+  // Every provider's detail and error is shown (status, events, log): credentials masked.
+  gates::Measurement m = measure_unscrubbed(gate);
+  m.detail = pg::scrub(m.detail, dsn_);
+  return m;
+}
+
+gates::Measurement PgRunner::measure_unscrubbed(const gates::GateSpec& gate) {
   if (gate.provider == "postgresReplicaLag") return gates::measure_replica_lag(*work_);
   if (gate.provider == "web") return gates::measure_web(gate.params);
   if (gate.provider == "kafkaConsumerLag") return gates::measure_kafka_lag(gate.params);
@@ -124,7 +139,10 @@ Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
                          {.migration = migration_,
                           .epoch = fence_.epoch(),
                           .lock_timeout = spec.lock_timeout,
-                          .statement_timeout = spec.statement_timeout});
+                          .statement_timeout = spec.statement_timeout,
+                          // One attempt: a retriable failure goes back to the work queue with
+                          // its backoff, so no worker sleeps waiting for a lock.
+                          .budget = std::chrono::milliseconds(0)});
   if (!r) {
     o.ok = false;
     o.retriable = r.error().retriable;
@@ -134,7 +152,8 @@ Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
   pqxx::work tx(*work_);
   tx.exec_params(
       "INSERT INTO schemashift.applied_steps (migration, section, step, sql_hash, sql, epoch) "
-      "VALUES ($1, $2, $3, md5($4), $4, $5) ON CONFLICT (migration, section, step) DO NOTHING",
+      "VALUES ($1, $2, $3, pg_catalog.md5($4::pg_catalog.text), $4, $5) "
+      "ON CONFLICT (migration, section, step) DO NOTHING",
       migration_, std::string(section), step, sql, fence_.epoch());
   tx.commit();
   return o;
@@ -158,8 +177,9 @@ void PgRunner::record_phase(const std::string& phase) {
   try {
     pqxx::work tx(*work_);
     tx.exec_params(
-        "UPDATE schemashift.migrations SET phase = $2, updated_at = now() WHERE name = $1 AND "
-        "phase <> $2",
+        "UPDATE schemashift.migrations SET phase = $2::pg_catalog.text, updated_at = "
+        "pg_catalog.now() WHERE name OPERATOR(pg_catalog.=) $1::pg_catalog.text AND "
+        "phase OPERATOR(pg_catalog.<>) $2::pg_catalog.text",
         migration_, phase);
     tx.commit();
   } catch (const std::exception&) {
@@ -179,11 +199,14 @@ Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
   pqxx::nontransaction nt(*work_);
   for (const auto& t : tables) {
     auto r = nt.exec_params(
-        "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = to_regclass($1)", t);
+        "SELECT greatest(reltuples, 0)::bigint FROM pg_catalog.pg_class WHERE oid "
+        "OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1::pg_catalog.text)",
+        t);
     if (!r.empty()) sizes[t] = r[0][0].as<std::int64_t>();
   }
   if (spec.backfill) {
-    auto r = nt.exec_params("SELECT to_regclass($1) IS NOT NULL", spec.backfill->table);
+    auto r = nt.exec_params("SELECT pg_catalog.to_regclass($1::pg_catalog.text) IS NOT NULL",
+                            spec.backfill->table);
     // The table may only appear in expand (a new table): then it must be created there.
     bool created_in_expand = false;
     for (const auto& sql : spec.expand_sql) {
@@ -211,13 +234,17 @@ Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
   for (const auto& t : tables)
     array += (array.size() > 1 ? "," : "") + std::string("\"") + t + "\"";
   array += "}";
-  nt.exec_params("UPDATE schemashift.migrations SET tables = $2::text[] WHERE name = $1",
-                 migration_, array);
+  nt.exec_params(
+      "UPDATE schemashift.migrations SET tables = $2::pg_catalog.text[] WHERE name "
+      "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
+      migration_, array);
   auto held = nt.exec_params(
-      "SELECT name, phase, array_to_string(ARRAY(SELECT unnest(tables) INTERSECT SELECT "
-      "unnest($2::text[])), ', ') "
-      "FROM schemashift.migrations WHERE name <> $1 AND tables && $2::text[] "
-      "AND phase NOT IN ('Pending', 'Completed', 'RolledBack', 'Failed')",
+      "SELECT name, phase, pg_catalog.array_to_string(ARRAY(SELECT pg_catalog.unnest(tables) "
+      "INTERSECT SELECT pg_catalog.unnest($2::pg_catalog.text[])), ', ') "
+      "FROM schemashift.migrations WHERE name OPERATOR(pg_catalog.<>) $1::pg_catalog.text "
+      "AND tables OPERATOR(pg_catalog.&&) $2::pg_catalog.text[] "
+      "AND phase OPERATOR(pg_catalog.<>) ALL (ARRAY['Pending', 'Completed', 'RolledBack', "
+      "'Failed']::pg_catalog.text[])",
       migration_, array);
   for (const auto& row : held) {
     o.findings.push_back("table " + row[2].as<std::string>() + " is held by migration " +
@@ -226,7 +253,9 @@ Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
   }
   // What already ran under this name must still be what the manifest says.
   auto applied = nt.exec_params(
-      "SELECT section, step, sql FROM schemashift.applied_steps WHERE migration = $1", migration_);
+      "SELECT section, step, sql FROM schemashift.applied_steps WHERE migration "
+      "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
+      migration_);
   for (const auto& row : applied) {
     const std::string section = row[0].as<std::string>();
     const auto step = static_cast<std::size_t>(row[1].as<int>());
@@ -322,8 +351,10 @@ std::optional<migration::FlagMode> PgRunner::acknowledged(const migration::Migra
     std::int64_t generation;
     {
       pqxx::nontransaction nt(*work_);
-      auto g =
-          nt.exec_params("SELECT generation FROM schemashift.flags WHERE key = $1", t.flag_key);
+      auto g = nt.exec_params(
+          "SELECT generation FROM schemashift.flags WHERE key "
+          "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
+          t.flag_key);
       if (g.empty()) return std::nullopt;
       generation = g[0][0].as<std::int64_t>();
     }

@@ -30,7 +30,8 @@ struct ConnectError {
 
 class PgRunner {
  public:
-  // Connects (work and fence connections) and takes the fence; fails with a password-free message.
+  // Parses `dsn` (pg/dsn.h), connects (work and fence connections), checks the state schema is
+  // the operator's own and takes the fence; fails with a password-free message.
   static Result<std::unique_ptr<PgRunner>, ConnectError> connect(const std::string& migration,
                                                                  const std::string& dsn);
 
@@ -59,6 +60,7 @@ class PgRunner {
  private:
   PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx::connection> work,
            std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence);
+  gates::Measurement measure_unscrubbed(const gates::GateSpec& gate);
   migration::Outcome plan(const migration::MigrationSpec& spec);
   migration::Outcome backfill(const migration::MigrationSpec& spec);
   migration::Outcome verify(const migration::MigrationSpec& spec);

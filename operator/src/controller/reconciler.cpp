@@ -202,6 +202,11 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     auto decoded = base64_decode((*secret)["data"][spec->database.key].get<std::string>());
     if (decoded) {
       dsn = *decoded;
+      // Refused here by name (empty, not UTF-8, a dialect libpq does not read), never echoed.
+      if (auto parsed = pg::parse_dsn(dsn); !parsed) {
+        obs.database_error = "database Secret " + ns + "/" + spec->database.name + " key \"" +
+                             spec->database.key + "\": " + parsed.error();
+      }
     } else {
       obs.database_error = "database Secret " + ns + "/" + spec->database.name + " key \"" +
                            spec->database.key + "\" is not valid base64";
@@ -210,7 +215,11 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   migration::MigrationStatus status =
       migration::MigrationStatus::from_json(obj.value("status", Json::object()));
   std::shared_ptr<PgRunner> runner;
-  if (!obs.database_error) {
+  // A finished migration keeps no connection and no fence (advisory lock).
+  if (migration::is_terminal(status.phase)) {
+    drop_runner(key);
+    obs.database_error.reset();
+  } else if (!obs.database_error) {
     ConnectError error;
     runner = runner_for(key, dsn, &error);
     if (!runner && error.fenced_out) {
@@ -276,7 +285,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     });
   }
   bool failed = false;
-  for (const auto& action : d.actions) {
+  for (const auto& action : runner ? d.actions : std::vector<migration::Action>{}) {
     migration::Outcome o = runner->run(action, *spec, next);
     o.action = action;
     next = migration::apply_outcome(*spec, next, o, now);
@@ -291,6 +300,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     runner->set_warning_sink({});
     runner->record_phase(migration::to_string(next.phase));
   }
+  if (migration::is_terminal(next.phase)) drop_runner(key);  // it has just finished
   auto w = write_status(next.to_json());
   if (!w) return fail("writing status: " + w.error().describe());
   for (const auto& e : gate_events) {

@@ -43,7 +43,7 @@ void FlagAgent::loop() {
   while (!stopping_) {
     try {
       pqxx::connection conn(opts_.dsn);
-      ensure_flag_schema(conn);
+      ensure_flag_schema(conn, /*claim=*/false);
       bool notified = true;  // read at once on (re)connect
       std::unique_ptr<Wakeup> wakeup;
       if (opts_.listen) wakeup = std::make_unique<Wakeup>(conn, notified);
@@ -80,9 +80,9 @@ void FlagAgent::loop() {
             tx.exec_params(
                 "INSERT INTO schemashift.flag_acks (service, instance, key, value, generation, "
                 "heartbeat_at) "
-                "VALUES ($1, $2, $3, $4, $5, now()) ON CONFLICT (service, instance, key) DO UPDATE "
-                "SET "
-                "value = excluded.value, generation = excluded.generation, heartbeat_at = now()",
+                "VALUES ($1, $2, $3, $4, $5, pg_catalog.now()) "
+                "ON CONFLICT (service, instance, key) DO UPDATE SET value = excluded.value, "
+                "generation = excluded.generation, heartbeat_at = pg_catalog.now()",
                 opts_.service, opts_.instance, key, vg.first, vg.second);
           }
           tx.commit();

@@ -1,19 +1,29 @@
 #include "flags/flag_store.h"
 
+#include "pg/state_schema.h"
+
 namespace schemashift::flags {
 
-void ensure_flag_schema(pqxx::connection& conn) {
+// Every function, operator and type in the SQL below is pg_catalog's, named (see
+// pg/state_schema.h): nothing planted on the search_path can stand in for it.
+void ensure_flag_schema(pqxx::connection& conn, bool claim) {
   pqxx::work tx(conn);
-  tx.exec("SELECT pg_advisory_xact_lock(7261617)");  // serialise concurrent first-time creation
-  tx.exec0("CREATE SCHEMA IF NOT EXISTS schemashift");
+  if (claim) {
+    pg::claim_state_schema(tx);
+  } else {
+    tx.exec("SELECT pg_catalog.pg_advisory_xact_lock(7261616::bigint)");
+    tx.exec0("CREATE SCHEMA IF NOT EXISTS schemashift");
+  }
   tx.exec0(
       "CREATE TABLE IF NOT EXISTS schemashift.flags ("
-      " key text PRIMARY KEY, value text NOT NULL, generation bigint NOT NULL,"
-      " updated_at timestamptz NOT NULL DEFAULT now())");
+      " key pg_catalog.text PRIMARY KEY, value pg_catalog.text NOT NULL,"
+      " generation bigint NOT NULL,"
+      " updated_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now())");
   tx.exec0(
       "CREATE TABLE IF NOT EXISTS schemashift.flag_acks ("
-      " service text NOT NULL, instance text NOT NULL, key text NOT NULL, value text NOT NULL,"
-      " generation bigint NOT NULL, heartbeat_at timestamptz NOT NULL DEFAULT now(),"
+      " service pg_catalog.text NOT NULL, instance pg_catalog.text NOT NULL,"
+      " key pg_catalog.text NOT NULL, value pg_catalog.text NOT NULL, generation bigint NOT NULL,"
+      " heartbeat_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
       " PRIMARY KEY (service, instance, key))");
   tx.commit();
 }
@@ -23,11 +33,11 @@ std::int64_t set_flag(pqxx::connection& conn, const std::string& key, const std:
   auto r = tx.exec_params(
       "INSERT INTO schemashift.flags (key, value, generation) VALUES ($1, $2, 1) "
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value, generation = "
-      "schemashift.flags.generation + 1, "
-      "updated_at = now() RETURNING generation",
+      "schemashift.flags.generation OPERATOR(pg_catalog.+) 1, "
+      "updated_at = pg_catalog.now() RETURNING generation",
       key, value);
   const auto gen = r[0][0].as<std::int64_t>();
-  tx.exec("SELECT pg_notify('" + std::string(kChannel) + "', " +
+  tx.exec("SELECT pg_catalog.pg_notify('" + std::string(kChannel) + "', " +
           tx.quote(key + ":" + std::to_string(gen)) + ")");
   tx.commit();
   return gen;
@@ -51,9 +61,15 @@ BarrierState barrier(pqxx::connection& conn, const std::string& key, std::int64_
   for (const auto& s : services) list += (list.empty() ? "" : ",") + nt.quote(s);
   if (list.empty()) list = "NULL";
   auto r = nt.exec_params(
-      "SELECT service || '/' || instance, generation >= $2 AND value = $3 "
-      "FROM schemashift.flag_acks WHERE key = $1 AND service IN (" +
-          list + ") AND heartbeat_at > now() - make_interval(secs => $4) ORDER BY 1",
+      "SELECT pg_catalog.concat(service, '/', instance), "
+      "generation OPERATOR(pg_catalog.>=) $2::bigint AND value OPERATOR(pg_catalog.=) "
+      "$3::pg_catalog.text "
+      "FROM schemashift.flag_acks WHERE key OPERATOR(pg_catalog.=) $1::pg_catalog.text "
+      "AND service OPERATOR(pg_catalog.=) ANY (ARRAY[" +
+          list +
+          "]::pg_catalog.text[]) AND heartbeat_at OPERATOR(pg_catalog.>) (pg_catalog.now() "
+          "OPERATOR(pg_catalog.-) pg_catalog.make_interval(secs => $4::pg_catalog.float8)) "
+          "ORDER BY 1",
       key, generation, value, static_cast<double>(heartbeat_ttl.count()) / 1000.0);
   BarrierState b;
   b.required = ready_replicas;

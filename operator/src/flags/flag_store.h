@@ -19,8 +19,10 @@ namespace schemashift::flags {
 
 inline constexpr const char* kChannel = "schemashift_flags";
 
-// Creates the schemashift flag tables if missing (idempotent).
-void ensure_flag_schema(pqxx::connection& conn);
+// Creates the schemashift flag tables if missing (idempotent). The operator's side (`claim`)
+// refuses a schema another role owns (pg::StateSchemaRefused); an instance, whose role is
+// not the schema's owner, only creates what is missing.
+void ensure_flag_schema(pqxx::connection& conn, bool claim = true);
 
 // Sets `key` to `value`; returns the new generation. NOTIFY is sent on commit.
 std::int64_t set_flag(pqxx::connection& conn, const std::string& key, const std::string& value);

@@ -90,7 +90,4 @@ Verdict standing_verdict(const GateSpec& spec, const GateState& state);
 // Whether the gate still takes measurements (false once `count` has completed it).
 bool measuring(const GateSpec& spec, const GateState& state);
 
-// Parses spec.gates[] (field-path errors appended to `errors`).
-std::vector<GateSpec> parse_gates(const nlohmann::json& gates, std::vector<std::string>& errors);
-
 }  // namespace schemashift::gates

@@ -38,22 +38,43 @@ Measurement StatementsProvider::measure(pqxx::connection& conn, const std::strin
   std::int64_t calls = 0, statements = 0;
   try {
     pqxx::nontransaction tx(conn);
-    // The leading keyword decides the kind; the operator's own reading passes the pattern as
-    // a parameter, so it never matches itself.
-    auto row = tx.exec_params1(
-        "SELECT coalesce(sum(s.calls), 0)::bigint, count(*) FROM pg_stat_statements s "
-        "JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() "
-        "AND s.query ~* $1 "
-        "AND upper(substring(ltrim(s.query) from '^[A-Za-z]+')) = ANY($2::text[])",
-        pattern, kinds);
-    calls = row[0].as<std::int64_t>();
-    statements = row[1].as<std::int64_t>();
-  } catch (const pqxx::sql_error& e) {
-    if (e.sqlstate() == "42P01") {  // undefined_table: the extension is not there
+    // The view is read in the schema its extension lives in, and pg_catalog's objects are
+    // named: nothing on the search_path can stand in for them.
+    auto ext = tx.exec(
+        "SELECT n.nspname::pg_catalog.text, "
+        "pg_catalog.pg_has_role('pg_read_all_stats'::pg_catalog.name, 'USAGE'), "
+        "CURRENT_USER::pg_catalog.text "
+        "FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n "
+        "ON n.oid OPERATOR(pg_catalog.=) e.extnamespace "
+        "WHERE e.extname OPERATOR(pg_catalog.=) 'pg_stat_statements'");
+    if (ext.empty()) {
       return {MeasurementKind::kError, 0,
               "pg_stat_statements is not installed in database " + std::string(conn.dbname()) +
                   " (shared_preload_libraries and CREATE EXTENSION pg_stat_statements)"};
     }
+    if (!ext[0][1].as<bool>()) {
+      // Other roles' statements show as <insufficient privilege>: a zero would be false evidence.
+      return {MeasurementKind::kError, 0,
+              "role " + ext[0][2].as<std::string>() +
+                  " cannot read other roles' statements in pg_stat_statements (their text is "
+                  "hidden without the pg_read_all_stats privileges): grant it pg_read_all_stats "
+                  "or pg_monitor"};
+    }
+    // The leading keyword decides the kind; the operator's own reading passes the pattern as
+    // a parameter, so it never matches itself.
+    auto row = tx.exec_params1(
+        "SELECT coalesce(pg_catalog.sum(s.calls), 0)::bigint, pg_catalog.count(*) FROM " +
+            tx.quote_name(ext[0][0].as<std::string>()) +
+            ".pg_stat_statements s "
+            "JOIN pg_catalog.pg_database d ON d.oid OPERATOR(pg_catalog.=) s.dbid "
+            "WHERE d.datname OPERATOR(pg_catalog.=) pg_catalog.current_database() "
+            "AND s.query OPERATOR(pg_catalog.~*) $1::pg_catalog.text "
+            "AND pg_catalog.upper(substring(pg_catalog.ltrim(s.query) from '^[A-Za-z]+')) "
+            "OPERATOR(pg_catalog.=) ANY ($2::pg_catalog.text[])",
+        pattern, kinds);
+    calls = row[0].as<std::int64_t>();
+    statements = row[1].as<std::int64_t>();
+  } catch (const pqxx::sql_error& e) {
     return {MeasurementKind::kError, 0, std::string("pg_stat_statements: ") + e.what()};
   }
   std::int64_t before = 0;

@@ -154,17 +154,18 @@ Result<ClusterConfig> load_in_cluster(const std::string& mount) {
   return cfg;
 }
 
-Result<ClusterConfig> load_cluster_config(const std::string& kubeconfig_flag) {
-  if (!kubeconfig_flag.empty()) return load_kubeconfig(kubeconfig_flag);
+Result<ClusterConfig> load_cluster_config(const std::string& kubeconfig_flag,
+                                          const std::string& context) {
+  if (!kubeconfig_flag.empty()) return load_kubeconfig(kubeconfig_flag, context);
   if (const char* env = std::getenv("KUBECONFIG"); env && *env) {
     std::string first = env;
     first = first.substr(0, first.find(':'));
-    return load_kubeconfig(first);
+    return load_kubeconfig(first, context);
   }
-  if (std::getenv("KUBERNETES_SERVICE_HOST")) return load_in_cluster();
+  if (std::getenv("KUBERNETES_SERVICE_HOST") && context.empty()) return load_in_cluster();
   if (const char* home = std::getenv("HOME")) {
     fs::path p = fs::path(home) / ".kube" / "config";
-    if (fs::exists(p)) return load_kubeconfig(p.string());
+    if (fs::exists(p)) return load_kubeconfig(p.string(), context);
   }
   return fail(config_error(
       "no Kubernetes configuration: pass --kubeconfig, set KUBECONFIG, or run in a cluster"));

@@ -30,6 +30,8 @@ Result<ClusterConfig> load_in_cluster(
     const std::string& mount = "/var/run/secrets/kubernetes.io/serviceaccount");
 
 // The usual order: an explicit path, then $KUBECONFIG, then in-cluster, then ~/.kube/config.
-Result<ClusterConfig> load_cluster_config(const std::string& kubeconfig_flag = {});
+// `context` (kubectl's --context) picks a kubeconfig context other than the current one.
+Result<ClusterConfig> load_cluster_config(const std::string& kubeconfig_flag = {},
+                                          const std::string& context = {});
 
 }  // namespace schemashift::kube

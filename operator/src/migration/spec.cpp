@@ -4,6 +4,8 @@
 
 #include <regex>
 
+#include "gates/gate_params.h"
+
 namespace schemashift::migration {
 
 namespace {

@@ -26,8 +26,10 @@ std::string Backfiller::quoted_table() const {
 migration::BackfillProgress Backfiller::start() {
   pqxx::work tx(conn_);
   Fence::check(tx, cfg_.migration, epoch_);
-  auto row = tx.exec_params("SELECT checkpoint FROM schemashift.migrations WHERE name = $1",
-                            cfg_.migration);
+  auto row = tx.exec_params(
+      "SELECT checkpoint FROM schemashift.migrations WHERE name OPERATOR(pg_catalog.=) "
+      "$1::pg_catalog.text",
+      cfg_.migration);
   auto cp = nlohmann::json::parse(row[0][0].as<std::string>());
   if (cp.contains("backfill") && cp["backfill"].value("table", "") == cfg_.table) {
     const auto& b = cp["backfill"];
@@ -41,10 +43,12 @@ migration::BackfillProgress Backfiller::start() {
                         b.value("batchSize", cfg_.initial_batch));
   } else {
     const std::string key = conn_.quote_name(cfg_.key_column);
-    auto bounds =
-        tx.exec("SELECT min(" + key + ")::bigint, max(" + key + ")::bigint FROM " + quoted_table());
+    auto bounds = tx.exec("SELECT pg_catalog.min(" + key + ")::bigint, pg_catalog.max(" + key +
+                          ")::bigint FROM " + quoted_table());
     auto est = tx.exec_params(
-        "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = $1::regclass", cfg_.table);
+        "SELECT greatest(reltuples, 0)::bigint FROM pg_catalog.pg_class WHERE oid "
+        "OPERATOR(pg_catalog.=) $1::pg_catalog.regclass",
+        cfg_.table);
     if (bounds[0][1].is_null()) {
       progress_.complete = true;  // an empty table
     } else {
@@ -70,9 +74,9 @@ void Backfiller::save_checkpoint(pqxx::transaction_base& tx) {
                       {"batchSize", sizer_.current()},
                       {"complete", progress_.complete}};
   tx.exec_params(
-      "UPDATE schemashift.migrations SET checkpoint = jsonb_set(checkpoint, '{backfill}', "
-      "$2::jsonb), "
-      "updated_at = now() WHERE name = $1",
+      "UPDATE schemashift.migrations SET checkpoint = pg_catalog.jsonb_set(checkpoint, "
+      "'{backfill}'::pg_catalog.text[], $2::pg_catalog.jsonb), updated_at = pg_catalog.now() "
+      "WHERE name OPERATOR(pg_catalog.=) $1::pg_catalog.text",
       cfg_.migration, b.dump());
 }
 
@@ -91,17 +95,18 @@ BatchResult Backfiller::run_batch() {
            "ms'");
   Fence::check(tx, cfg_.migration, epoch_);
   // The batch's upper key: the size-th key after the last one, within the range fixed at start.
-  auto hi = tx.exec_params("SELECT max(k) FROM (SELECT " + key + "::bigint AS k FROM " +
-                               quoted_table() + " WHERE " + key + " > $1 AND " + key +
-                               " <= $2 ORDER BY " + key + " LIMIT $3) s",
-                           *last_key_, upper_key_, size);
+  auto hi =
+      tx.exec_params("SELECT pg_catalog.max(k) FROM (SELECT " + key + "::bigint AS k FROM " +
+                         quoted_table() + " WHERE " + key + " OPERATOR(pg_catalog.>) $1 AND " +
+                         key + " OPERATOR(pg_catalog.<=) $2 ORDER BY " + key + " LIMIT $3) s",
+                     *last_key_, upper_key_, size);
   if (hi[0][0].is_null()) {
     progress_.complete = true;
     last_key_ = upper_key_;
   } else {
     const std::int64_t next = hi[0][0].as<std::int64_t>();
     std::string sql = "UPDATE " + quoted_table() + " SET " + cfg_.set + " WHERE " + key +
-                      " > $1 AND " + key + " <= $2";
+                      " OPERATOR(pg_catalog.>) $1 AND " + key + " OPERATOR(pg_catalog.<=) $2";
     if (!cfg_.pending_where.empty()) sql += " AND (" + cfg_.pending_where + ")";
     auto r = tx.exec_params(sql, *last_key_, next);
     out.rows = static_cast<std::int64_t>(r.affected_rows());

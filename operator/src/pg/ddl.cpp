@@ -32,14 +32,20 @@ std::vector<std::string> blockers(pqxx::connection& conn) {
   try {
     pqxx::nontransaction nt(conn);
     auto r = nt.exec(
-        "SELECT a.pid, coalesce(a.application_name, ''), now() - a.xact_start, left(a.query, 80) "
-        "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-        "WHERE l.granted AND l.relation IS NOT NULL AND a.pid <> pg_backend_pid() AND a.xact_start "
-        "IS NOT NULL "
-        "AND l.mode IN "
-        "('AccessShareLock','RowShareLock','RowExclusiveLock','ShareUpdateExclusiveLock',"
-        "'ShareLock','ShareRowExclusiveLock','ExclusiveLock','AccessExclusiveLock') "
-        "AND now() - a.xact_start > interval '50 ms' ORDER BY a.xact_start LIMIT 3");
+        "SELECT a.pid, coalesce(a.application_name, ''), "
+        "(pg_catalog.now() OPERATOR(pg_catalog.-) a.xact_start)::pg_catalog.text, "
+        "pg_catalog.\"left\"(a.query, 80) "
+        "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a "
+        "ON a.pid OPERATOR(pg_catalog.=) l.pid "
+        "WHERE l.granted AND l.relation IS NOT NULL "
+        "AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() "
+        "AND a.xact_start IS NOT NULL "
+        "AND l.mode OPERATOR(pg_catalog.=) ANY (ARRAY["
+        "'AccessShareLock','RowShareLock','RowExclusiveLock','ShareUpdateExclusiveLock',"
+        "'ShareLock','ShareRowExclusiveLock','ExclusiveLock','AccessExclusiveLock']"
+        "::pg_catalog.text[]) "
+        "AND pg_catalog.now() OPERATOR(pg_catalog.-) a.xact_start OPERATOR(pg_catalog.>) "
+        "interval '50 ms' ORDER BY a.xact_start LIMIT 3");
     for (const auto& row : r) {
       out.push_back("pid " + row[0].as<std::string>() + " (" + row[1].as<std::string>() +
                     ", in a transaction for " + row[2].as<std::string>() +
@@ -56,8 +62,10 @@ void drop_invalid_index(pqxx::connection& conn, const std::string& sql) {
   std::string name = m[1].str();
   if (name.front() != '"') name = conn.quote_name(name);
   pqxx::nontransaction nt(conn);
-  auto r = nt.exec("SELECT NOT i.indisvalid FROM pg_index i WHERE i.indexrelid = to_regclass(" +
-                   nt.quote(name) + ")");
+  auto r = nt.exec(
+      "SELECT NOT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid "
+      "OPERATOR(pg_catalog.=) pg_catalog.to_regclass(" +
+      nt.quote(name) + "::pg_catalog.text)");
   if (!r.empty() && r[0][0].as<bool>()) nt.exec0("DROP INDEX CONCURRENTLY IF EXISTS " + name);
 }
 
@@ -84,7 +92,9 @@ Result<DdlReport, DdlError> apply_ddl(pqxx::connection& conn, const std::string&
         }
         pqxx::nontransaction nt(conn);
         nt.exec0("SET lock_timeout = '" + ms(cfg.lock_timeout) + "'");
-        nt.exec0("SET statement_timeout = '" + ms(cfg.statement_timeout) + "'");
+        // No statement_timeout: building the index takes as long as the table needs, and it
+        // blocks no writer meanwhile (ShareUpdateExclusiveLock). lock_timeout still applies.
+        nt.exec0("SET statement_timeout = 0");
         try {
           nt.exec0(sql);
         } catch (...) {
@@ -138,11 +148,15 @@ std::vector<std::string> long_transactions_on(pqxx::connection& conn, const std:
                                               std::chrono::seconds min_age) {
   pqxx::nontransaction nt(conn);
   auto r = nt.exec_params(
-      "SELECT a.pid, coalesce(a.application_name, ''), date_trunc('second', now() - "
-      "a.xact_start)::text, "
-      "left(a.query, 80) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-      "WHERE l.relation = to_regclass($1) AND a.pid <> pg_backend_pid() "
-      "AND now() - a.xact_start > make_interval(secs => $2) ORDER BY a.xact_start",
+      "SELECT a.pid, coalesce(a.application_name, ''), "
+      "pg_catalog.date_trunc('second', pg_catalog.now() OPERATOR(pg_catalog.-) a.xact_start)"
+      "::pg_catalog.text, pg_catalog.\"left\"(a.query, 80) "
+      "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a "
+      "ON a.pid OPERATOR(pg_catalog.=) l.pid "
+      "WHERE l.relation OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1::pg_catalog.text) "
+      "AND a.pid OPERATOR(pg_catalog.<>) pg_catalog.pg_backend_pid() "
+      "AND pg_catalog.now() OPERATOR(pg_catalog.-) a.xact_start OPERATOR(pg_catalog.>) "
+      "pg_catalog.make_interval(secs => $2::pg_catalog.float8) ORDER BY a.xact_start",
       table, static_cast<double>(min_age.count()));
   std::vector<std::string> out;
   for (const auto& row : r) {

@@ -1,9 +1,12 @@
 // Applying one DDL statement safely (expand, contract, rollback). It runs under a short
 // lock_timeout, so it never waits in the lock queue behind a long reader while every writer
 // queues behind it; when the lock is not granted it retries with jittered exponential backoff
-// until the budget is spent. CONCURRENTLY statements run outside any transaction (the fence is
-// checked just before); a failed CREATE INDEX CONCURRENTLY leaves an invalid index, which is
-// dropped before the retry. Other statements run in a transaction that checks the fence.
+// until the budget is spent (a budget of 0: one attempt, and the caller requeues a retriable
+// failure instead of a worker sleeping). CONCURRENTLY statements run outside any transaction
+// (the fence is checked just before) and without statement_timeout (an index build takes as long
+// as the table needs and blocks no writer); a failed CREATE INDEX CONCURRENTLY leaves an invalid
+// index, which is dropped before the retry. Other statements run in a transaction that checks
+// the fence. The operator's own queries here name pg_catalog's objects (pg/state_schema.h).
 #pragma once
 
 #include <chrono>
@@ -21,8 +24,8 @@ struct DdlConfig {
   std::string migration{};
   std::int64_t epoch = 0;
   std::chrono::milliseconds lock_timeout{100};
-  std::chrono::milliseconds statement_timeout{30000};
-  std::chrono::milliseconds budget{60000};  // all attempts together
+  std::chrono::milliseconds statement_timeout{30000};  // not for CONCURRENTLY statements
+  std::chrono::milliseconds budget{60000};             // all attempts together
   std::chrono::milliseconds base_backoff{50};
   std::chrono::milliseconds max_backoff{2000};
 };

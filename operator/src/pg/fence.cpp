@@ -1,49 +1,32 @@
 #include "pg/fence.h"
 
+#include "pg/state_schema.h"
+
 namespace schemashift::pg {
 
 namespace {
 // The advisory lock key of a migration: a stable 64-bit hash computed by PostgreSQL itself.
-const char* kLockKey = "('x' || substr(md5('schemashift/' || $1), 1, 16))::bit(64)::bigint";
+// Every function, operator and type is pg_catalog's, named (see state_schema.h).
+const char* kLockKey =
+    "('x' OPERATOR(pg_catalog.||) pg_catalog.substr(pg_catalog.md5('schemashift/' "
+    "OPERATOR(pg_catalog.||) $1::pg_catalog.text), 1, 16))::bit(64)::bigint";
 }  // namespace
-
-void ensure_state_schema(pqxx::connection& conn) {
-  pqxx::work tx(conn);
-  tx.exec("SELECT pg_advisory_xact_lock(7261616)");  // serialise concurrent first-time creation
-  tx.exec0("CREATE SCHEMA IF NOT EXISTS schemashift");
-  tx.exec0(
-      "CREATE TABLE IF NOT EXISTS schemashift.migrations ("
-      " name text PRIMARY KEY,"
-      " epoch bigint NOT NULL DEFAULT 0,"
-      " phase text NOT NULL DEFAULT 'Pending',"
-      " checkpoint jsonb NOT NULL DEFAULT '{}'::jsonb,"
-      " updated_at timestamptz NOT NULL DEFAULT now())");
-  // The tables a migration touches, so two running migrations never share one.
-  tx.exec0(
-      "ALTER TABLE schemashift.migrations ADD COLUMN IF NOT EXISTS tables text[] NOT NULL DEFAULT "
-      "'{}'");
-  // Every DDL step carried out, with its SQL: drift between what ran and the manifest shows.
-  tx.exec0(
-      "CREATE TABLE IF NOT EXISTS schemashift.applied_steps ("
-      " migration text NOT NULL, section text NOT NULL, step int NOT NULL, sql_hash text NOT NULL,"
-      " sql text NOT NULL, epoch bigint NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(),"
-      " PRIMARY KEY (migration, section, step))");
-  tx.commit();
-}
 
 Result<Fence, std::string> Fence::acquire(pqxx::connection& conn, const std::string& migration) {
   ensure_state_schema(conn);
   {
     pqxx::nontransaction nt(conn);
-    auto r =
-        nt.exec_params(std::string("SELECT pg_try_advisory_lock(") + kLockKey + ")", migration);
+    auto r = nt.exec_params(std::string("SELECT pg_catalog.pg_try_advisory_lock(") + kLockKey + ")",
+                            migration);
     if (!r[0][0].as<bool>()) {
       auto holder = nt.exec_params(
           std::string("SELECT l.pid, coalesce(a.application_name, ''), "
-                      "coalesce(a.client_addr::text, 'local') "
-                      "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-                      "WHERE l.locktype = 'advisory' AND l.granted AND "
-                      "((l.classid::bigint << 32) | l.objid::bigint) = ") +
+                      "coalesce(a.client_addr::pg_catalog.text, 'local') "
+                      "FROM pg_catalog.pg_locks l LEFT JOIN pg_catalog.pg_stat_activity a "
+                      "ON a.pid OPERATOR(pg_catalog.=) l.pid "
+                      "WHERE l.locktype OPERATOR(pg_catalog.=) 'advisory' AND l.granted AND "
+                      "((l.classid::bigint OPERATOR(pg_catalog.<<) 32) OPERATOR(pg_catalog.|) "
+                      "l.objid::bigint) OPERATOR(pg_catalog.=) ") +
               kLockKey,
           migration);
       std::string who = holder.empty() ? "another session"
@@ -56,8 +39,8 @@ Result<Fence, std::string> Fence::acquire(pqxx::connection& conn, const std::str
   pqxx::work tx(conn);
   auto r = tx.exec_params(
       "INSERT INTO schemashift.migrations (name, epoch) VALUES ($1, 1) "
-      "ON CONFLICT (name) DO UPDATE SET epoch = schemashift.migrations.epoch + 1, updated_at = "
-      "now() "
+      "ON CONFLICT (name) DO UPDATE SET epoch = schemashift.migrations.epoch "
+      "OPERATOR(pg_catalog.+) 1, updated_at = pg_catalog.now() "
       "RETURNING epoch",
       migration);
   tx.commit();
@@ -65,8 +48,10 @@ Result<Fence, std::string> Fence::acquire(pqxx::connection& conn, const std::str
 }
 
 void Fence::check(pqxx::transaction_base& tx, const std::string& migration, std::int64_t epoch) {
-  auto r = tx.exec_params("SELECT epoch FROM schemashift.migrations WHERE name = $1 FOR SHARE",
-                          migration);
+  auto r = tx.exec_params(
+      "SELECT epoch FROM schemashift.migrations WHERE name OPERATOR(pg_catalog.=) "
+      "$1::pg_catalog.text FOR SHARE",
+      migration);
   if (r.empty())
     throw FencedOut("migration " + migration + " has no state row: not fenced for this runner");
   const auto current = r[0][0].as<std::int64_t>();

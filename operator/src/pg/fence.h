@@ -13,6 +13,7 @@
 #include <pqxx/pqxx>
 
 #include "common/result.h"
+#include "pg/state_schema.h"  // ensure_state_schema, for the callers that used to find it here
 
 namespace schemashift::pg {
 
@@ -20,10 +21,6 @@ class FencedOut : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-
-// Creates the schemashift schema if missing (idempotent): migrations (name, epoch, phase,
-// checkpoint, tables) and applied_steps (each DDL step carried out, with its SQL and hash).
-void ensure_state_schema(pqxx::connection& conn);
 
 class Fence {
  public:

@@ -12,7 +12,10 @@ std::string quoted_table(pqxx::connection& c, const std::string& t) {
 }
 
 // A value's text with NULL kept apart from '' (and from the text 'NULL').
-std::string cell(const std::string& expr) { return "coalesce((" + expr + ")::text || 'v', 'n')"; }
+// The wrapper is the operator's, so its cast and operator are pg_catalog's, named.
+std::string cell(const std::string& expr) {
+  return "coalesce((" + expr + ")::pg_catalog.text OPERATOR(pg_catalog.||) 'v', 'n')";
+}
 }  // namespace
 
 std::int64_t pending_rows(pqxx::connection& conn, const std::string& table,
@@ -20,7 +23,8 @@ std::int64_t pending_rows(pqxx::connection& conn, const std::string& table,
   if (pending_where.empty()) return 0;
   pqxx::nontransaction nt(conn);
   return nt
-      .exec("SELECT count(*) FROM " + quoted_table(conn, table) + " WHERE " + pending_where)[0][0]
+      .exec("SELECT pg_catalog.count(*) FROM " + quoted_table(conn, table) + " WHERE " +
+            pending_where)[0][0]
       .as<std::int64_t>();
 }
 
@@ -53,7 +57,8 @@ VerifyReport compare_checksums(pqxx::connection& conn, const ChecksumSpec& s) {
   const auto t0 = Clock::now();
   const std::string table = quoted_table(conn, s.table), key = conn.quote_name(s.key_column);
   pqxx::nontransaction nt(conn);
-  auto bounds = nt.exec("SELECT min(" + key + ")::bigint, max(" + key + ")::bigint FROM " + table);
+  auto bounds = nt.exec("SELECT pg_catalog.min(" + key + ")::bigint, pg_catalog.max(" + key +
+                        ")::bigint FROM " + table);
   if (bounds[0][0].is_null()) return report;
   std::int64_t lo = bounds[0][0].as<std::int64_t>() - 1;
   const std::int64_t hi = bounds[0][1].as<std::int64_t>();
@@ -64,17 +69,20 @@ VerifyReport compare_checksums(pqxx::connection& conn, const ChecksumSpec& s) {
   try {
     nt.exec("SELECT " + differs + " FROM " + table + " LIMIT 0");
   } catch (const pqxx::sql_error&) {
-    differs = cell(s.old_expr) + " <> " + cell(s.new_expr);
+    differs = cell(s.old_expr) + " OPERATOR(pg_catalog.<>) " + cell(s.new_expr);
   }
   while (lo < hi) {
-    auto next = nt.exec_params("SELECT max(k) FROM (SELECT " + key + "::bigint AS k FROM " + table +
-                                   " WHERE " + key + " > $1 ORDER BY " + key + " LIMIT $2) s",
+    auto next = nt.exec_params("SELECT pg_catalog.max(k) FROM (SELECT " + key +
+                                   "::bigint AS k FROM " + table + " WHERE " + key +
+                                   " OPERATOR(pg_catalog.>) $1 ORDER BY " + key + " LIMIT $2) s",
                                lo, s.chunk_rows);
     const std::int64_t upper = next[0][0].as<std::int64_t>();
-    auto r = nt.exec_params("SELECT count(*), count(*) FILTER (WHERE " + differs + "), (min(" +
-                                key + ") FILTER (WHERE " + differs + "))::text FROM " + table +
-                                " WHERE " + key + " > $1 AND " + key + " <= $2",
-                            lo, upper);
+    auto r =
+        nt.exec_params("SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE " + differs +
+                           "), (pg_catalog.min(" + key + ") FILTER (WHERE " + differs +
+                           "))::pg_catalog.text FROM " + table + " WHERE " + key +
+                           " OPERATOR(pg_catalog.>) $1 AND " + key + " OPERATOR(pg_catalog.<=) $2",
+                       lo, upper);
     report.rows_checked += r[0][0].as<std::int64_t>();
     if (r[0][1].as<std::int64_t>() > 0) {
       report.failures.push_back("checksum mismatch in " + s.key_column + " (" + std::to_string(lo) +
@@ -108,26 +116,29 @@ VerifyReport verify_foreign_key(pqxx::connection& conn, const ForeignKeySpec& s)
   const std::string described =
       s.parent_table + "." + s.parent_key + " -> " + s.child_table + "." + s.child_key;
   pqxx::nontransaction nt(conn);
-  auto bounds = nt.exec("SELECT min(" + conn.quote_name(s.parent_key) + ")::bigint, max(" +
-                        conn.quote_name(s.parent_key) + ")::bigint FROM " + parent);
+  auto bounds = nt.exec("SELECT pg_catalog.min(" + conn.quote_name(s.parent_key) +
+                        ")::bigint, pg_catalog.max(" + conn.quote_name(s.parent_key) +
+                        ")::bigint FROM " + parent);
   if (bounds[0][0].is_null()) return report;
   std::int64_t lo = bounds[0][0].as<std::int64_t>() - 1;
   const std::int64_t hi = bounds[0][1].as<std::int64_t>();
   const std::string key = conn.quote_name(s.parent_key);
   while (lo < hi) {
-    auto next =
-        nt.exec_params("SELECT max(k) FROM (SELECT " + key + "::bigint AS k FROM " + parent +
-                           " WHERE " + key + " > $1 ORDER BY " + key + " LIMIT $2) s",
-                       lo, s.chunk_rows);
+    auto next = nt.exec_params("SELECT pg_catalog.max(k) FROM (SELECT " + key +
+                                   "::bigint AS k FROM " + parent + " WHERE " + key +
+                                   " OPERATOR(pg_catalog.>) $1 ORDER BY " + key + " LIMIT $2) s",
+                               lo, s.chunk_rows);
     const std::int64_t upper = next[0][0].as<std::int64_t>();
     // The child's key range is restricted too, so the join reads one chunk of each table.
     auto r = nt.exec_params(
-        "SELECT count(*), count(*) FILTER (WHERE " + ck + " IS NULL), (min(" + pk +
-            ") FILTER (WHERE " + ck + " IS NULL))::text, count(*) FILTER (WHERE " + ck +
-            " IS NOT NULL AND " + differs + "), (min(" + pk + ") FILTER (WHERE " + ck +
-            " IS NOT NULL AND " + differs + "))::text FROM " + parent + " p LEFT JOIN " + child +
-            " c ON " + ck + " = " + pk + " AND " + ck + " > $1 AND " + ck + " <= $2 WHERE " + pk +
-            " > $1 AND " + pk + " <= $2",
+        "SELECT pg_catalog.count(*), pg_catalog.count(*) FILTER (WHERE " + ck +
+            " IS NULL), (pg_catalog.min(" + pk + ") FILTER (WHERE " + ck +
+            " IS NULL))::pg_catalog.text, pg_catalog.count(*) FILTER (WHERE " + ck +
+            " IS NOT NULL AND " + differs + "), (pg_catalog.min(" + pk + ") FILTER (WHERE " + ck +
+            " IS NOT NULL AND " + differs + "))::pg_catalog.text FROM " + parent + " p LEFT JOIN " +
+            child + " c ON " + ck + " OPERATOR(pg_catalog.=) " + pk + " AND " + ck +
+            " OPERATOR(pg_catalog.>) $1 AND " + ck + " OPERATOR(pg_catalog.<=) $2 WHERE " + pk +
+            " OPERATOR(pg_catalog.>) $1 AND " + pk + " OPERATOR(pg_catalog.<=) $2",
         lo, upper);
     report.rows_checked += r[0][0].as<std::int64_t>();
     const auto missing = r[0][1].as<std::int64_t>(), differing = r[0][3].as<std::int64_t>();

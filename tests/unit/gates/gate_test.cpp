@@ -1,4 +1,5 @@
 #include "gates/gate.h"
+#include "gates/gate_params.h"
 
 #include <gtest/gtest.h>
 

@@ -1,0 +1,35 @@
+// The commands of `kubectl schemashift`: get (and -w), list, history, and the controls
+// approve / pause / resume / abort, which set the same annotations GitOps tools and the
+// operator read. Each returns a process exit code; failures print the API server's own words
+// (as kubectl does), never a stack trace.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "cli/migration_view.h"
+#include "kube/client.h"
+
+namespace schemashift::cli {
+
+struct PluginContext {
+  kube::Client client;
+  std::string ns;  // the namespace to work in (from -n, the kubeconfig context, or "default")
+  ViewStyle style;
+  bool terminal = false;  // stdout is a terminal: -w redraws in place
+  std::ostream& out;
+  std::ostream& err;
+};
+
+enum class Control { kApprove, kPause, kResume, kAbort };
+
+int get_migration(PluginContext& ctx, const std::string& name, bool watch);
+int list_migrations(PluginContext& ctx, bool all_namespaces, bool names_only);
+int show_history(PluginContext& ctx, const std::string& name);
+int control_migration(PluginContext& ctx, const std::string& name, Control control);
+
+// "Error from server (NotFound): ..." for API answers, "Unable to connect to the server: ..."
+// for transport failures: the way kubectl says them.
+std::string describe_api_error(const kube::ApiError& e);
+
+}  // namespace schemashift::cli
