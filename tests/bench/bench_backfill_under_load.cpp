@@ -1,7 +1,9 @@
 // B2 (benchmarks.md): write latency during a backfill under open-loop load, divided by the
 // same load with no backfill (p99, p99.9, max, errors); and the backfill's rate under load
 // divided by a single-statement UPDATE's idle rate (B1's baseline), all in this run, 5 trials
-// for each of two batch targets: the CRD's default (20 ms) and a latency-first 5 ms. The
+// for each point of a rate-versus-latency curve: the CRD's default (20 ms batches), a
+// latency-first 5 ms, and 20 ms batches paced to a duty cycle of 0.5 and 0.25 (the backfill
+// pauses after each batch in proportion to its time). --rows and --trials shrink it. The
 // no-backfill baseline is the same load for 5 s just before and 5 s just after each backfill,
 // pooled, so a slow moment of the machine on one side does not decide the ratio.
 #include <atomic>
@@ -25,7 +27,8 @@ using namespace schemashift;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-constexpr int kRows = 1000000;
+int g_rows = 1000000;        // --rows
+int g_trials = 5;            // --trials
 constexpr int kRate = 1000;  // writes per second, open loop
 constexpr int kWriters = 4;
 
@@ -43,7 +46,7 @@ Latencies load(const std::string& dsn, const std::string& table, std::atomic<boo
     ws.emplace_back([&, w] {
       pqxx::connection c(dsn);
       std::mt19937 rng(static_cast<unsigned>(w) * 7919u);
-      std::uniform_int_distribution<int> id(1, kRows);
+      std::uniform_int_distribution<int> id(1, g_rows);
       const auto period = std::chrono::microseconds(1000000LL * kWriters / kRate);
       auto next = Clock::now() + period * w / kWriters;
       std::vector<double> local;
@@ -90,22 +93,23 @@ struct Trial {
 };
 
 double single_statement_rate(pqxx::connection& c) {
-  bench::make_narrow_table(c, "b2_single", kRows);
+  bench::make_narrow_table(c, "b2_single", g_rows);
   const auto s0 = Clock::now();
   {
     pqxx::work tx(c);
     tx.exec0("UPDATE b2_single SET b = a");
     tx.commit();
   }
-  const double rate = kRows / std::chrono::duration<double>(Clock::now() - s0).count();
+  const double rate = g_rows / std::chrono::duration<double>(Clock::now() - s0).count();
   pqxx::work tx(c);
   tx.exec0("DROP TABLE b2_single");
   tx.commit();
   return rate;
 }
 
-Trial run_trial(const std::string& dsn, pqxx::connection& c, std::chrono::milliseconds target) {
-  bench::make_narrow_table(c, "b2", kRows);
+Trial run_trial(const std::string& dsn, pqxx::connection& c, std::chrono::milliseconds target,
+                double duty) {
+  bench::make_narrow_table(c, "b2", g_rows);
   const double single_rate = single_statement_rate(c);
   Latencies base = load_for(dsn, 5s);
 
@@ -124,7 +128,8 @@ Trial run_trial(const std::string& dsn, pqxx::connection& c, std::chrono::millis
                      .target_batch_duration = target,
                      .min_batch = 100,
                      .max_batch = 20000,
-                     .initial_batch = 1000},
+                     .initial_batch = 1000,
+                     .duty_cycle = duty},
                     fence->epoch());
   bf.start();
   std::atomic<bool> stop{false};
@@ -133,7 +138,7 @@ Trial run_trial(const std::string& dsn, pqxx::connection& c, std::chrono::millis
   std::this_thread::sleep_for(300ms);
   const auto b0 = Clock::now();
   bf.run_for(std::chrono::hours(1));
-  const double bf_rate = kRows / std::chrono::duration<double>(Clock::now() - b0).count();
+  const double bf_rate = g_rows / std::chrono::duration<double>(Clock::now() - b0).count();
   stop = true;
   l2.join();
 
@@ -146,13 +151,13 @@ Trial run_trial(const std::string& dsn, pqxx::connection& c, std::chrono::millis
           base.errors + during.errors};
 }
 
-// Five trials at one batch target: prints each, returns the summary (also for the JSON).
-nlohmann::json sweep(const std::string& dsn, pqxx::connection& c,
-                     std::chrono::milliseconds target) {
+// g_trials trials at one batch target and duty cycle: prints each, returns the summary.
+nlohmann::json sweep(const std::string& dsn, pqxx::connection& c, std::chrono::milliseconds target,
+                     double duty) {
   std::vector<double> p99_ratio, p999_ratio, max_during, rate_ratio, base_p99, bf_p99;
   int errors = 0;
-  for (int t = 0; t < 5; ++t) {
-    const Trial r = run_trial(dsn, c, target);
+  for (int t = 0; t < g_trials; ++t) {
+    const Trial r = run_trial(dsn, c, target, duty);
     errors += r.errors;
     base_p99.push_back(r.base_p99);
     bf_p99.push_back(r.p99);
@@ -161,27 +166,32 @@ nlohmann::json sweep(const std::string& dsn, pqxx::connection& c,
     max_during.push_back(r.max);
     rate_ratio.push_back(r.rate_ratio);
     std::printf(
-        "  %lld ms batches, trial %d: write p99 %.2f -> %.2f ms, p99.9 %.2f -> %.2f ms, max %.1f "
+        "  %lld ms batches, duty %.2f, trial %d: write p99 %.2f -> %.2f ms, p99.9 %.2f -> %.2f ms, "
+        "max %.1f "
         "ms; backfill rate %.2fx single UPDATE\n",
-        static_cast<long long>(target.count()), t + 1, r.base_p99, r.p99, r.base_p999, r.p999,
+        static_cast<long long>(target.count()), duty, t + 1, r.base_p99, r.p99, r.base_p999, r.p999,
         r.max, r.rate_ratio);
   }
   const auto r99 = bench::Stat::of(p99_ratio), r999 = bench::Stat::of(p999_ratio),
              mx = bench::Stat::of(max_during), rr = bench::Stat::of(rate_ratio);
   std::printf(
-      "B2 [%lld ms batches] write p99 during backfill / baseline: median %.2f (min %.2f, max "
+      "B2 [%lld ms batches, duty %.2f] write p99 during backfill / baseline: median %.2f (min "
+      "%.2f, max "
       "%.2f); target <= 3\n",
-      static_cast<long long>(target.count()), r99.median, r99.min, r99.max);
+      static_cast<long long>(target.count()), duty, r99.median, r99.min, r99.max);
   std::printf(
-      "B2 [%lld ms batches] p99 %.2f ms vs %.2f ms baseline (medians); p99.9 ratio %.2f; max "
+      "B2 [%lld ms batches, duty %.2f] p99 %.2f ms vs %.2f ms baseline (medians); p99.9 ratio "
+      "%.2f; max "
       "latency median %.1f ms (target <= 50 ms); errors %d\n",
-      static_cast<long long>(target.count()), bench::Stat::of(bf_p99).median,
+      static_cast<long long>(target.count()), duty, bench::Stat::of(bf_p99).median,
       bench::Stat::of(base_p99).median, r999.median, mx.median, errors);
   std::printf(
-      "B2 [%lld ms batches] backfill rate under load / idle single UPDATE: median %.2f (min %.2f, "
+      "B2 [%lld ms batches, duty %.2f] backfill rate under load / idle single UPDATE: median %.2f "
+      "(min %.2f, "
       "max %.2f); target >= 0.5\n",
-      static_cast<long long>(target.count()), rr.median, rr.min, rr.max);
+      static_cast<long long>(target.count()), duty, rr.median, rr.min, rr.max);
   return {{"target_batch_ms", target.count()},
+          {"duty_cycle", duty},
           {"baseline_write_p99_ms", bench::Stat::of(base_p99).json()},
           {"backfill_write_p99_ms", bench::Stat::of(bf_p99).json()},
           {"p99_ratio", r99.json()},
@@ -198,8 +208,24 @@ int main(int argc, char** argv) {
   const std::string dsn = testing::stack_var("PG_ORDERS_DSN");
   pqxx::connection c(dsn);
   pg::ensure_state_schema(c);
+  g_rows = static_cast<int>(bench::int_arg(argc, argv, "--rows", g_rows));
+  g_trials = static_cast<int>(bench::int_arg(argc, argv, "--trials", g_trials));
+  // The rate-versus-p99 curve: batch targets at full speed, then paced (duty cycle) at 20 ms.
+  const std::vector<std::pair<std::chrono::milliseconds, double>> points = {
+      {20ms, 1.0}, {5ms, 1.0}, {20ms, 0.5}, {20ms, 0.25}};
   nlohmann::json sweeps = nlohmann::json::array();
-  for (auto target : {20ms, 5ms}) sweeps.push_back(sweep(dsn, c, target));
+  for (auto [target, duty] : points) sweeps.push_back(sweep(dsn, c, target, duty));
+  std::printf(
+      "B2 trade-off (medians): batch target, duty cycle -> write p99 ratio, backfill rate\n");
+  for (const auto& s : sweeps) {
+    std::printf(
+        "B2   %3lld ms, %.2f -> p99 %.2fx baseline, max %.1f ms, rate %.2fx single UPDATE%s\n",
+        s["target_batch_ms"].get<long long>(), s["duty_cycle"].get<double>(),
+        s["p99_ratio"]["median"].get<double>(),
+        s["max_write_ms_during_backfill"]["median"].get<double>(),
+        s["backfill_rate_ratio"]["median"].get<double>(),
+        s["meets_targets"].get<bool>() ? " (meets every target)" : "");
+  }
   {
     pqxx::work tx(c);
     tx.exec0("DROP TABLE IF EXISTS b2");
@@ -208,12 +234,12 @@ int main(int argc, char** argv) {
   }
   nlohmann::json report = {{"id", "B2"},
                            {"name", "backfill under load"},
-                           {"rows", kRows},
+                           {"rows", g_rows},
                            {"writes_per_second", kRate},
                            {"p99_ratio_target_max", 3},
                            {"max_write_target_ms", 50},
                            {"backfill_rate_ratio_target_min", 0.5},
                            {"by_batch_target", sweeps}};
   bench::write_report(bench::out_dir(argc, argv), "B2", report);
-  return 0;
+  return bench::verdict("B2", report);
 }

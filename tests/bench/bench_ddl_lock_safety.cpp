@@ -137,5 +137,5 @@ int main(int argc, char** argv) {
   pqxx::work tx(fence_conn);
   tx.exec0("DELETE FROM schemashift.migrations WHERE name = 'bench/b5'");
   tx.commit();
-  return 0;
+  return bench::verdict("B5", report);
 }

@@ -84,5 +84,5 @@ int main(int argc, char** argv) {
                            {"p99_target_ms", 100},
                            {"meets_targets", n["p99"].get<double>() <= 100}};
   bench::write_report(bench::out_dir(argc, argv), "B10", report);
-  return 0;
+  return bench::verdict("B10", report);
 }

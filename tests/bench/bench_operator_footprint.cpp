@@ -190,5 +190,5 @@ int main(int argc, char** argv) {
                             idle_millicores <= 1 && loaded_rss <= 32 && restart_rss <= 32 &&
                             cached >= kObjects}};
   bench::write_report(bench::out_dir(argc, argv), "B8", report);
-  return 0;
+  return bench::verdict("B8", report);
 }

@@ -157,5 +157,5 @@ int main(int argc, char** argv) {
                            {"queue_latency_p99_target_ms", 10},
                            {"meets_targets", r.median >= 0.5 && p99 <= 10}};
   bench::write_report(bench::out_dir(argc, argv), "B9", report);
-  return 0;
+  return bench::verdict("B9", report);
 }

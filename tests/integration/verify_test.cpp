@@ -76,4 +76,70 @@ TEST_F(VerifyTest, PendingRowsAreCounted) {
   EXPECT_EQ(pending_rows(conn_, table_, ""), 0);
 }
 
+// A table split (customers -> addresses) checked as spec.verify.foreignKeys does: the split
+// itself is real SQL, then children are removed and altered behind the check's back.
+class ForeignKeyVerifyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string s = unique_suffix();
+    customers_ = "cu_" + s;
+    addresses_ = "ad_" + s;
+    pqxx::work tx(conn_);
+    tx.exec0("CREATE TABLE " + customers_ +
+             " (id bigint PRIMARY KEY, name text NOT NULL, street text, city text)");
+    tx.exec0("INSERT INTO " + customers_ +
+             " SELECT g, 'c' || g, CASE WHEN g % 7 = 0 THEN NULL ELSE g || ' Main St' END, "
+             "CASE WHEN g % 11 = 0 THEN '' ELSE 'City ' || (g % 50) END "
+             "FROM generate_series(1, 20000) g");
+    // The split: addresses get their own table, keyed by the customer.
+    tx.exec0("CREATE TABLE " + addresses_ + " (customer_id bigint PRIMARY KEY REFERENCES " +
+             customers_ + " (id), street text, city text)");
+    tx.exec0("INSERT INTO " + addresses_ + " SELECT id, street, city FROM " + customers_);
+    tx.commit();
+  }
+  void TearDown() override {
+    pqxx::work tx(conn_);
+    tx.exec0("DROP TABLE IF EXISTS " + addresses_);
+    tx.exec0("DROP TABLE IF EXISTS " + customers_);
+    tx.commit();
+  }
+  ForeignKeySpec spec() {
+    return {customers_,         "id", addresses_, "customer_id", {"street", "city"},
+            {"street", "city"}, 3000};
+  }
+  pqxx::connection conn_{stack_var("PG_CUSTOMERS_DSN")};
+  std::string customers_, addresses_;
+};
+
+TEST_F(ForeignKeyVerifyTest, ACompleteSplitPasses) {
+  auto r = verify_foreign_key(conn_, spec());
+  EXPECT_TRUE(r.failures.empty()) << r.failures[0];
+  EXPECT_EQ(r.rows_checked, 20000);
+}
+
+TEST_F(ForeignKeyVerifyTest, AMissingOrDifferingChildFailsNamingTheKey) {
+  pqxx::work tx(conn_);
+  tx.exec0("DELETE FROM " + addresses_ + " WHERE customer_id IN (12, 4500)");
+  tx.exec0("UPDATE " + addresses_ + " SET city = 'Elsewhere' WHERE customer_id = 40");
+  tx.exec0("UPDATE " + addresses_ + " SET street = '' WHERE customer_id = 14");     // was NULL
+  tx.exec0("UPDATE " + addresses_ + " SET city = NULL WHERE customer_id = 19998");  // was ''
+  tx.commit();
+  auto r = verify_foreign_key(conn_, spec());
+  ASSERT_EQ(r.failures.size(), 3u) << "three chunks hold bad children";
+  const std::string head = "foreign key " + customers_ + ".id -> " + addresses_ + ".customer_id ";
+  EXPECT_EQ(r.failures[0], head +
+                               "in (0, 3000]: 1 parent rows have no child, first at id = 12; 2 "
+                               "children differ from their parent, first at id = 14");
+  EXPECT_EQ(r.failures[1],
+            head + "in (3000, 6000]: 1 parent rows have no child, first at id = 4500");
+  EXPECT_EQ(r.failures[2],
+            head + "in (18000, 20000]: 1 children differ from their parent, first at id = 19998");
+
+  // Completeness alone (no columns): only the missing children count.
+  auto keys_only = spec();
+  keys_only.parent_columns.clear();
+  keys_only.child_columns.clear();
+  EXPECT_EQ(verify_foreign_key(conn_, keys_only).failures.size(), 2u);
+}
+
 }  // namespace

@@ -11,6 +11,7 @@
 #include "gates/web.h"
 #include "pg/ddl.h"
 #include "pg/dsn.h"
+#include "pg/dual_write_trigger.h"
 #include "pg/lint.h"
 #include "pg/state_schema.h"
 #include "pg/tables.h"
@@ -102,6 +103,9 @@ Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
         return backfill(spec);
       case ActionKind::kVerify:
         return verify(spec);
+      case ActionKind::kInstallDualWriteTrigger:
+      case ActionKind::kRemoveDualWriteTrigger:
+        return dual_write_trigger(a, spec);
     }
   } catch (const pg::FencedOut& e) {
     return {a, false, true, e.what()};
@@ -159,6 +163,20 @@ Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
   return o;
 }
 
+Outcome PgRunner::dual_write_trigger(const Action& a, const migration::MigrationSpec& spec) {
+  const pg::DdlConfig cfg{.migration = migration_,
+                          .epoch = fence_.epoch(),
+                          .lock_timeout = spec.lock_timeout,
+                          .statement_timeout = spec.statement_timeout};
+  const auto& w = spec.dual_write;
+  auto r = a.kind == ActionKind::kInstallDualWriteTrigger
+               ? pg::install_dual_write_trigger(
+                     *work_, {migration_, w.table, w.old_column, w.new_column, w.up, w.down}, cfg)
+               : pg::remove_dual_write_trigger(*work_, migration_, cfg);
+  if (!r) return {a, false, r.error().retriable, pg::scrub(r.error().message, dsn_)};
+  return {a, true};
+}
+
 void PgRunner::record_phase(const std::string& phase) {
   try {
     pqxx::work tx(*work_);
@@ -204,7 +222,8 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
             .statement_timeout = spec.statement_timeout,
             .key_columns = b.key_columns,
             .table_oid = resolved(b.table).oid,
-            .qualified_table = resolved(b.table).qualified},
+            .qualified_table = resolved(b.table).qualified,
+            .duty_cycle = b.duty_cycle},
         fence_.epoch());
     backfiller_->start();
   }
@@ -246,6 +265,11 @@ Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
                                                  .new_expr = c.new_expr,
                                                  .key_columns = c.key_columns});
     for (auto& f : report.failures) o.verify_failures.push_back(c.name + ": " + pg::scrub(f, dsn_));
+  }
+  for (const auto& f : spec.foreign_keys) {
+    auto report = pg::verify_foreign_key(*work_, {f.parent_table, f.parent_key, f.child_table,
+                                                  f.child_key, f.parent_columns, f.child_columns});
+    for (auto& e : report.failures) o.verify_failures.push_back(f.name + ": " + pg::scrub(e, dsn_));
   }
   return o;
 }

@@ -66,6 +66,8 @@ class PgRunner {
   ResolvedTable resolved(const std::string& written);
   migration::Outcome backfill(const migration::MigrationSpec& spec);
   migration::Outcome verify(const migration::MigrationSpec& spec);
+  migration::Outcome dual_write_trigger(const migration::Action& a,
+                                        const migration::MigrationSpec& spec);
   migration::Outcome ddl(const char* section, int step, const std::string& sql,
                          const migration::MigrationSpec& spec);
 

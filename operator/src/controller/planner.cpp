@@ -76,6 +76,11 @@ Outcome plan(pqxx::connection& conn, const std::string& migration,
       }
     }
   }
+  // Trigger dual-write installs triggers on its table: no other migration may hold it.
+  if (spec.dual_write.mode == migration::DualWriteMode::kTrigger) {
+    if (auto t = pg::parse_table_name(spec.dual_write.table))
+      held_tables.insert(resolve_written(*t).table.qualified);
+  }
   for (const auto& c : spec.checksums) {
     if (auto t = pg::parse_table_name(c.table)) resolve_written(*t);
   }

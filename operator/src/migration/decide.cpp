@@ -66,6 +66,23 @@ struct Machine {
     return false;
   }
 
+  bool trigger_mode() const { return spec.dual_write.mode == DualWriteMode::kTrigger; }
+
+  // Trigger mode: the trigger is in place before anything relies on it (true when it is).
+  bool trigger_installed() {
+    if (!trigger_mode() || s().dual_write_trigger == kTriggerInstalled) return true;
+    act({ActionKind::kInstallDualWriteTrigger});
+    return false;
+  }
+
+  // Trigger mode: the trigger is gone before a step drops a column it reads (true when it is).
+  // Asked even if the status never saw it installed: an install may have committed unrecorded.
+  bool trigger_removed() {
+    if (!trigger_mode() || s().dual_write_trigger == kTriggerRemoved) return true;
+    act({ActionKind::kRemoveDualWriteTrigger});
+    return false;
+  }
+
   Phase after_expand() const {
     if (!spec.targets.empty()) return Phase::kDualWriting;
     return spec.backfill ? Phase::kBackfilling : Phase::kVerifying;
@@ -99,6 +116,7 @@ struct Machine {
           act({ActionKind::kExpandStep, s().expand_done});
           return false;
         }
+        if (!trigger_installed()) return false;
         enter(after_expand(), "Expanded", std::to_string(expand_n) + " expand statements applied");
         return true;
       case Phase::kDualWriting:
@@ -146,6 +164,7 @@ struct Machine {
         return false;
       case Phase::kContracting:
         if (!flags_at(FlagMode::kNew)) return false;
+        if (!trigger_removed()) return false;
         if (s().contract_done < contract_n) {
           act({ActionKind::kContractStep, s().contract_done});
           return false;
@@ -155,6 +174,7 @@ struct Machine {
         return true;
       case Phase::kRollingBack:
         if (!flags_at(FlagMode::kOld)) return false;
+        if (!trigger_removed()) return false;
         if (s().rollback_done < rollback_n) {
           act({ActionKind::kRollbackStep, s().rollback_done});
           return false;
@@ -325,6 +345,12 @@ MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus s, cons
       break;
     case ActionKind::kBackfill:
       s.backfill = o.backfill;
+      break;
+    case ActionKind::kInstallDualWriteTrigger:
+      s.dual_write_trigger = kTriggerInstalled;
+      break;
+    case ActionKind::kRemoveDualWriteTrigger:
+      s.dual_write_trigger = kTriggerRemoved;
       break;
     case ActionKind::kVerify:
       s.verified = o.verify_failures.empty();

@@ -1,7 +1,8 @@
 // The phase machine: decide(spec, status, observations, now) -> Decision is a pure function.
 // It reads what the spec asks, what the status says has happened and what the executors and
 // gates observed, and returns the new status and the next actions (plan, run expand step N,
-// set the flag mode, run backfill batches, verify, contract step N, rollback step N), plus the
+// set the flag mode, install or remove the dual-write trigger, run backfill batches, verify,
+// contract step N, rollback step N), plus the
 // events to announce and when to look again. All I/O lives in the executors; what they did is
 // folded back into the status by apply_outcome(), also pure.
 #pragma once
@@ -42,7 +43,9 @@ enum class ActionKind {
   kBackfill,
   kVerify,
   kContractStep,
-  kRollbackStep
+  kRollbackStep,
+  kInstallDualWriteTrigger,  // spec.dualWrite.mode trigger: after expand, before the backfill
+  kRemoveDualWriteTrigger,   // before contract or rollback drops a column the trigger reads
 };
 
 struct Action {

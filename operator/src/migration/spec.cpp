@@ -146,6 +146,17 @@ void check_table(Reader& r, const std::string& text, const std::string& path) {
   if (auto t = pg::parse_table_name(text); !t) r.error(path, t.error());
 }
 
+// A column as SQL writes it (quoted to keep case), unquoted for quote_name; refused by path.
+std::string column_name(Reader& r, const std::string& text, const std::string& path) {
+  if (text.empty()) return text;
+  auto c = pg::parse_column_name(text);
+  if (!c) {
+    r.error(path, c.error());
+    return text;
+  }
+  return *c;
+}
+
 void check_expression(Reader& r, const std::string& text, const std::string& path) {
   if (text.empty()) return;
   if (auto why = pg::check_expression(text)) r.error(path, *why);
@@ -279,6 +290,13 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
     bf.min_batch = r.integer(b, "minBatch", "spec.backfill.minBatch", bf.min_batch, 1, 1000000);
     bf.max_batch = r.integer(b, "maxBatch", "spec.backfill.maxBatch", bf.max_batch, 1, 1000000);
     if (bf.min_batch > bf.max_batch) r.error("spec.backfill.minBatch", "must not exceed maxBatch");
+    if (auto d = b.find("dutyCycle"); d != b.end() && !d->is_null()) {
+      if (!d->is_number() || d->get<double>() < 0.05 || d->get<double>() > 1) {
+        r.error("spec.backfill.dutyCycle", "must be a number from 0.05 to 1");
+      } else {
+        bf.duty_cycle = d->get<double>();
+      }
+    }
     spec.backfill = bf;
   }
 
@@ -317,6 +335,76 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
       spec.checksums.push_back(std::move(v));
     }
   }
+  if (auto f = section("verify").find("foreignKeys");
+      f != section("verify").end() && !f->is_null()) {
+    if (!f->is_array()) r.error("spec.verify.foreignKeys", "must be a list");
+    for (std::size_t i = 0; f->is_array() && i < f->size(); ++i) {
+      const std::string p = "spec.verify.foreignKeys[" + std::to_string(i) + "]";
+      const json& item = (*f)[i];
+      VerifyForeignKey v;
+      v.name = r.str(item, "name", p + ".name", true);
+      auto side = [&](const char* key, std::string& table, std::string& column,
+                      std::vector<std::string>& columns) {
+        const std::string sp = p + "." + key;
+        auto it = item.find(key);
+        if (it == item.end() || !it->is_object()) {
+          r.error(sp, "is required: table, key and optionally columns");
+          return;
+        }
+        table = r.str(*it, "table", sp + ".table", true);
+        column = r.str(*it, "key", sp + ".key", true);
+        check_table(r, table, sp + ".table");
+        column = column_name(r, column, sp + ".key");
+        if (auto c = it->find("columns"); c != it->end() && !c->is_null()) {
+          for (std::size_t j = 0; c->is_array() && j < c->size(); ++j) {
+            const auto& col = (*c)[j];
+            const std::string cp = sp + ".columns[" + std::to_string(j) + "]";
+            if (!col.is_string()) {
+              r.error(cp, "must be a column name");
+              continue;
+            }
+            columns.push_back(column_name(r, col.get<std::string>(), cp));
+          }
+          if (!c->is_array()) r.error(sp + ".columns", "must be a list of column names");
+        }
+      };
+      side("parent", v.parent_table, v.parent_key, v.parent_columns);
+      side("child", v.child_table, v.child_key, v.child_columns);
+      if (v.child_columns.empty()) v.child_columns = v.parent_columns;
+      if (v.child_columns.size() != v.parent_columns.size())
+        r.error(p + ".child.columns", "must name as many columns as parent.columns");
+      spec.foreign_keys.push_back(std::move(v));
+    }
+  }
+  if (auto d = s.find("dualWrite"); d != s.end() && !d->is_null()) {
+    const std::string p = "spec.dualWrite";
+    if (!d->is_object()) r.error(p, "must be an object");
+    const json& dw = d->is_object() ? *d : empty;
+    const std::string mode = r.str(dw, "mode", p + ".mode", false, "flags");
+    if (mode == "trigger") {
+      auto& w = spec.dual_write;
+      w.mode = DualWriteMode::kTrigger;
+      w.table = r.str(dw, "table", p + ".table", !spec.backfill,
+                      spec.backfill ? spec.backfill->table : std::string());
+      w.old_column = r.str(dw, "oldColumn", p + ".oldColumn", true);
+      w.new_column = r.str(dw, "newColumn", p + ".newColumn", true);
+      w.up = r.str(dw, "up", p + ".up", true);
+      w.down = r.str(dw, "down", p + ".down", true);
+      check_table(r, w.table, p + ".table");
+      for (auto [field, col] :
+           {std::pair{".oldColumn", &w.old_column}, std::pair{".newColumn", &w.new_column}})
+        *col = column_name(r, *col, p + field);
+      if (!w.old_column.empty() && w.old_column == w.new_column)
+        r.error(p + ".newColumn", "must differ from oldColumn");
+      for (auto [field, expr] : {std::pair{".up", &w.up}, std::pair{".down", &w.down}}) {
+        // One expression, embedded in the trigger function's body: nothing that ends it.
+        if (expr->find(';') != std::string::npos || expr->find('$') != std::string::npos)
+          r.error(p + field, "must be a single expression (no ';' or '$')");
+      }
+    } else if (mode != "flags") {
+      r.error(p + ".mode", "must be flags or trigger, not \"" + mode + "\"");
+    }
+  }
   if (spec.expand_sql.empty() && !spec.backfill && spec.contract_sql.empty()) {
     r.error("spec", "has nothing to do: give expand.sql, backfill or contract.sql");
   }
@@ -348,6 +436,14 @@ std::string plan_hash(const MigrationSpec& spec) {
     json one = {c.name, c.table, c.key_column, c.old_expr, c.new_expr};
     if (c.key_column.empty()) one.push_back(c.key_columns);
     steps["checksums"].push_back(std::move(one));
+  }
+  for (const auto& f : spec.foreign_keys) {
+    steps["foreignKeys"].push_back({f.name, f.parent_table, f.parent_key, f.parent_columns,
+                                    f.child_table, f.child_key, f.child_columns});
+  }
+  if (spec.dual_write.mode == DualWriteMode::kTrigger) {
+    const auto& w = spec.dual_write;
+    steps["dualWrite"] = {"trigger", w.table, w.old_column, w.new_column, w.up, w.down};
   }
   const std::string text = steps.dump();
   unsigned char digest[EVP_MAX_MD_SIZE];

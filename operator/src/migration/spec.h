@@ -39,6 +39,7 @@ struct BackfillSpec {
   std::chrono::milliseconds target_batch_duration{20};
   int min_batch = 100;
   int max_batch = 50000;
+  double duty_cycle = 1.0;  // share of time in batches; below 1 pauses after each (pacing)
 };
 
 struct VerifyCheck {
@@ -52,6 +53,25 @@ struct VerifyChecksum {
   std::vector<std::string> key_columns{};  // exact names: keyColumns, or {keyColumn}
 };
 
+// How old and new columns are kept in step while both exist. kFlags (the default): the
+// services dual-write, switched by their flag. kTrigger: for writers that cannot change, a
+// trigger on `table` computes the new column from the old (`up`) for writers that only know the
+// old one, and the old from the new (`down`) for writers already switched; expressions are
+// over the row's columns by name, evaluated with search_path = pg_catalog, pg_temp.
+enum class DualWriteMode { kFlags, kTrigger };
+
+struct DualWriteSpec {
+  DualWriteMode mode = DualWriteMode::kFlags;
+  std::string table, old_column, new_column, up, down;
+};
+
+// A table split: every parent row has its child (joined on `parent_key` = `child_key`) and the
+// child's `child_columns` equal the parent's `parent_columns` (its old copy), chunk by chunk.
+struct VerifyForeignKey {
+  std::string name, parent_table, parent_key, child_table, child_key;
+  std::vector<std::string> parent_columns, child_columns;
+};
+
 enum class Approval { kManual, kAuto };
 
 struct MigrationSpec {
@@ -63,6 +83,8 @@ struct MigrationSpec {
   std::optional<BackfillSpec> backfill;
   std::vector<VerifyCheck> checks;
   std::vector<VerifyChecksum> checksums;
+  std::vector<VerifyForeignKey> foreign_keys;
+  DualWriteSpec dual_write;
   Approval approval = Approval::kManual;
   std::vector<gates::GateSpec> gates;
   // Operator controls, from spec fields or annotations (schemashift.io/paused, /approve, /abort).

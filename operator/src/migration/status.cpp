@@ -37,6 +37,7 @@ json MigrationStatus::to_json() const {
             {"verified", verified}};
   if (flag_mode) j["flags"]["mode"] = to_string(*flag_mode);
   if (acked_mode) j["flags"]["acknowledged"] = to_string(*acked_mode);
+  if (!dual_write_trigger.empty()) j["dualWriteTrigger"] = dual_write_trigger;
   if (!rollback_reason.empty()) j["rollbackReason"] = rollback_reason;
   if (!verify_failure.empty()) j["verifyFailure"] = verify_failure;
   if (!last_error.empty())
@@ -83,6 +84,7 @@ MigrationStatus MigrationStatus::from_json(const json& s) {
   st.contract_done = s.value("/steps/contractDone"_json_pointer, 0);
   st.rollback_done = s.value("/steps/rollbackDone"_json_pointer, 0);
   st.verified = s.value("verified", false);
+  st.dual_write_trigger = s.value("dualWriteTrigger", "");
   st.rollback_reason = s.value("rollbackReason", "");
   st.verify_failure = s.value("verifyFailure", "");
   st.last_error = s.value("/lastError/message"_json_pointer, std::string());

@@ -40,6 +40,10 @@ struct BackfillProgress {
   bool complete = false;
 };
 
+// status.dualWriteTrigger (trigger mode): empty until installed, then Installed, then Removed.
+inline constexpr const char* kTriggerInstalled = "Installed";
+inline constexpr const char* kTriggerRemoved = "Removed";
+
 struct MigrationStatus {
   Phase phase = Phase::kPending;
   std::int64_t observed_generation = 0;
@@ -50,6 +54,7 @@ struct MigrationStatus {
   std::optional<FlagMode> flag_mode;   // the mode last written for the targets
   std::optional<FlagMode> acked_mode;  // the mode every live instance acknowledged
   BackfillProgress backfill;
+  std::string dual_write_trigger;  // "", kTriggerInstalled, kTriggerRemoved
   bool verified = false;
   std::string verify_failure;  // failing checks, when verification found bad data
   std::string rollback_reason;

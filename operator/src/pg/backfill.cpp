@@ -1,6 +1,7 @@
 #include "pg/backfill.h"
 
 #include <stdexcept>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
@@ -167,7 +168,12 @@ migration::BackfillProgress Backfiller::run_for(std::chrono::milliseconds budget
   const auto deadline = Clock::now() + budget;
   while (!progress_.complete && Clock::now() < deadline) {
     if (before_batch && !before_batch()) break;
-    run_batch();
+    const auto r = run_batch();
+    if (cfg_.duty_cycle < 1 && cfg_.duty_cycle > 0 && !r.complete) {
+      const auto pause = std::chrono::duration_cast<std::chrono::microseconds>(
+          r.took * ((1 - cfg_.duty_cycle) / cfg_.duty_cycle));
+      std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - Clock::now()));
+    }
   }
   return progress_;
 }

@@ -41,6 +41,11 @@ struct BackfillConfig {
   // The planned, schema-qualified name used in SQL ("\"public\".\"orders\""); when empty, `table`.
   // `table` stays the manifest's name: it identifies the checkpoint.
   std::string qualified_table{};
+  // Pacing: the share of wall time run_for spends in batches. Below 1, each batch is followed
+  // by a pause in proportion to its own time (0.5: as long again), so writers contending with
+  // the backfill get that share of the machine back; the rate-versus-p99 curve is in
+  // docs/benchmarks.md (B2).
+  double duty_cycle = 1.0;
 };
 
 struct BatchResult {

@@ -365,6 +365,91 @@ TEST(Decide, ATransientStepFailureIsRetried) {
   w.run_to(Phase::kCompleted);
 }
 
+// Trigger dual-write: writers that cannot change, so no targets; the trigger is an action.
+MigrationSpec trigger_spec() {
+  MigrationSpec s = full_spec();
+  s.targets.clear();
+  s.dual_write = {DualWriteMode::kTrigger, "orders",
+                  "amount_cents",          "amount",
+                  "amount_cents / 100.0",  "(amount * 100)::int"};
+  return s;
+}
+
+TEST(Decide, TriggerModeInstallsAfterExpandAndRemovesBeforeContract) {
+  World w;
+  w.spec = trigger_spec();
+  w.run_to(Phase::kCompleted);
+  const std::vector<Action> expected = {
+      {ActionKind::kPlan},
+      {ActionKind::kExpandStep, 0},
+      {ActionKind::kExpandStep, 1},
+      {ActionKind::kInstallDualWriteTrigger},  // before the backfill fixes its key range
+      {ActionKind::kBackfill},
+      {ActionKind::kBackfill},
+      {ActionKind::kBackfill},
+      {ActionKind::kVerify},
+      {ActionKind::kRemoveDualWriteTrigger},  // before contract drops the column it reads
+      {ActionKind::kContractStep, 0},
+  };
+  EXPECT_EQ(w.log, expected);
+  EXPECT_EQ(w.status.dual_write_trigger, kTriggerRemoved);
+}
+
+TEST(Decide, TriggerModeRollbackRemovesTheTriggerBeforeTheRollbackSql) {
+  for (Phase p :
+       {Phase::kExpanding, Phase::kBackfilling, Phase::kVerifying, Phase::kAwaitingContract}) {
+    SCOPED_TRACE(to_string(p));
+    World w;
+    w.spec = trigger_spec();
+    w.spec.approval = Approval::kManual;
+    w.run_to(p);
+    w.spec.abort = true;
+    w.run_to(Phase::kRolledBack);
+    auto remove =
+        std::find(w.log.begin(), w.log.end(), Action{ActionKind::kRemoveDualWriteTrigger});
+    auto drop = std::find(w.log.begin(), w.log.end(), Action{ActionKind::kRollbackStep, 0});
+    ASSERT_NE(remove, w.log.end()) << "removed even if never recorded as installed";
+    ASSERT_NE(drop, w.log.end());
+    EXPECT_LT(remove - w.log.begin(), drop - w.log.begin());
+    EXPECT_EQ(w.status.dual_write_trigger, kTriggerRemoved);
+  }
+}
+
+TEST(Decide, TriggerInstallFailuresRetryOrRollBack) {
+  World w;
+  w.spec = trigger_spec();
+  w.run_to(Phase::kExpanding);  // expand 0 done
+  w.round();                    // expand 1
+  ASSERT_EQ(w.log.back(), (Action{ActionKind::kExpandStep, 1}));
+  w.next_failure = Outcome{{}, false, true, "canceling statement due to lock timeout"};
+  w.round();
+  EXPECT_EQ(w.status.phase, Phase::kExpanding);
+  EXPECT_EQ(w.log.back(), Action{ActionKind::kInstallDualWriteTrigger});
+  EXPECT_TRUE(w.status.dual_write_trigger.empty());
+  w.round();
+  EXPECT_EQ(w.status.dual_write_trigger, kTriggerInstalled);
+
+  World v;
+  v.spec = trigger_spec();
+  v.run_to(Phase::kExpanding);
+  v.round();
+  v.next_failure = Outcome{{}, false, false, "spec.dualWrite.newColumn: table has no column"};
+  v.round();
+  v.run_to(Phase::kRolledBack);
+  EXPECT_EQ(v.status.rollback_reason, "StepFailed: spec.dualWrite.newColumn: table has no column");
+  EXPECT_NE(std::find(v.log.begin(), v.log.end(), Action{ActionKind::kRemoveDualWriteTrigger}),
+            v.log.end());
+}
+
+TEST(Decide, FlagModeNeverAsksForATrigger) {
+  World w;
+  w.run_to(Phase::kCompleted);
+  for (const auto& a : w.log) {
+    EXPECT_NE(a.kind, ActionKind::kInstallDualWriteTrigger);
+    EXPECT_NE(a.kind, ActionKind::kRemoveDualWriteTrigger);
+  }
+}
+
 TEST(Decide, BadDataFoundByVerificationRollsBack) {
   World w;
   w.verify_failures = {"amounts-match: 3 rows, expected 0"};

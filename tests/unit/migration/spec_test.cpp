@@ -143,4 +143,63 @@ TEST(Spec, Durations) {
   EXPECT_FALSE(parse_duration(""));
 }
 
+TEST(Spec, DualWriteDefaultsToFlagsAndReadsTriggerMode) {
+  EXPECT_EQ(parse_spec(manifest())->dual_write.mode, DualWriteMode::kFlags);
+  json m = manifest();
+  m["spec"]["dualWrite"] = {{"mode", "trigger"},
+                            {"oldColumn", "amount_cents"},
+                            {"newColumn", "amount"},
+                            {"up", "amount_cents / 100.0"},
+                            {"down", "(amount * 100)::int"}};
+  auto r = parse_spec(m);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->dual_write.mode, DualWriteMode::kTrigger);
+  EXPECT_EQ(r->dual_write.table, "orders") << "the backfill's table by default";
+  EXPECT_EQ(r->dual_write.up, "amount_cents / 100.0");
+  EXPECT_NE(plan_hash(*r), plan_hash(*parse_spec(manifest())));
+
+  m["spec"]["dualWrite"]["mode"] = "triggers";
+  EXPECT_EQ(errors_of(m), std::vector<std::string>{
+                              "spec.dualWrite.mode: must be flags or trigger, not \"triggers\""});
+  m["spec"]["dualWrite"] = {{"mode", "trigger"},
+                            {"oldColumn", "amount_cents"},
+                            {"up", "1; DROP TABLE orders"},
+                            {"down", "$x$"}};
+  EXPECT_EQ(errors_of(m), (std::vector<std::string>{
+                              "spec.dualWrite.newColumn: is required",
+                              "spec.dualWrite.up: must be a single expression (no ';' or '$')",
+                              "spec.dualWrite.down: must be a single expression (no ';' or '$')"}));
+}
+
+TEST(Spec, ReadsForeignKeyVerification) {
+  json m = manifest();
+  m["spec"]["verify"]["foreignKeys"] = json::parse(R"json([
+    {"name": "addresses", "parent": {"table": "customers", "key": "id", "columns": ["street", "city"]},
+     "child": {"table": "addresses", "key": "customer_id"}},
+    {"name": "bad", "parent": {"table": "Customers", "key": "id", "columns": ["a"]},
+     "child": {"table": "addresses", "key": "customer_id", "columns": ["a", "b"]}}])json");
+  EXPECT_EQ(errors_of(m),
+            (std::vector<std::string>{
+                "spec.verify.foreignKeys[1].parent.table: must be a lower-case SQL identifier, "
+                "optionally schema-qualified",
+                "spec.verify.foreignKeys[1].child.columns: must name as many columns as "
+                "parent.columns"}));
+  m["spec"]["verify"]["foreignKeys"].erase(1);
+  auto r = parse_spec(m);
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->foreign_keys.size(), 1u);
+  EXPECT_EQ(r->foreign_keys[0].child_columns, (std::vector<std::string>{"street", "city"}))
+      << "the child's columns default to the parent's names";
+}
+
+TEST(Spec, BackfillDutyCyclePacesBetweenOneTwentiethAndOne) {
+  EXPECT_EQ(parse_spec(manifest())->backfill->duty_cycle, 1.0);
+  json m = manifest();
+  m["spec"]["backfill"]["dutyCycle"] = 0.5;
+  EXPECT_EQ(parse_spec(m)->backfill->duty_cycle, 0.5);
+  m["spec"]["backfill"]["dutyCycle"] = 0;
+  EXPECT_EQ(errors_of(m),
+            std::vector<std::string>{"spec.backfill.dutyCycle: must be a number from 0.05 to 1"});
+}
+
 }  // namespace
