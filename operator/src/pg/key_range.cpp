@@ -67,8 +67,9 @@ std::string Key::bind(const KeyValue& value, std::vector<std::string>& params) c
 
 std::string Key::range(const std::optional<KeyValue>& after, const KeyValue& upto,
                        std::vector<std::string>& params) const {
-  std::string out = after ? tuple() + " > " + bind(*after, params) : "true";
-  return out + " AND " + tuple() + " <= " + bind(upto, params);
+  // Operators named in pg_catalog: nothing planted on the search_path can stand in for them.
+  std::string out = after ? tuple() + " OPERATOR(pg_catalog.>) " + bind(*after, params) : "true";
+  return out + " AND " + tuple() + " OPERATOR(pg_catalog.<=) " + bind(upto, params);
 }
 
 std::string Key::name() const {

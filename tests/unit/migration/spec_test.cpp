@@ -176,12 +176,12 @@ TEST(Spec, ReadsForeignKeyVerification) {
   m["spec"]["verify"]["foreignKeys"] = json::parse(R"json([
     {"name": "addresses", "parent": {"table": "customers", "key": "id", "columns": ["street", "city"]},
      "child": {"table": "addresses", "key": "customer_id"}},
-    {"name": "bad", "parent": {"table": "Customers", "key": "id", "columns": ["a"]},
+    {"name": "bad", "parent": {"table": "a.b.c", "key": "id", "columns": ["a"]},
      "child": {"table": "addresses", "key": "customer_id", "columns": ["a", "b"]}}])json");
   EXPECT_EQ(errors_of(m),
             (std::vector<std::string>{
-                "spec.verify.foreignKeys[1].parent.table: must be a lower-case SQL identifier, "
-                "optionally schema-qualified",
+                "spec.verify.foreignKeys[1].parent.table: must be a table name or schema.table as "
+                "SQL writes it (quote names that are not plain with \"...\"), nothing else",
                 "spec.verify.foreignKeys[1].child.columns: must name as many columns as "
                 "parent.columns"}));
   m["spec"]["verify"]["foreignKeys"].erase(1);
