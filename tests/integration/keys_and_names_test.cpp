@@ -230,12 +230,18 @@ TEST_F(KeysAndNames, AHostileSetCannotWidenABatch) {
   EXPECT_EQ(scalar(conn_, "SELECT count(*) FROM " + t + " WHERE id > 100 AND touched <> 0"), "0");
 }
 
-// A PgRunner with `search_path` set for its sessions (libpq reads PGOPTIONS when connecting).
-// An empty `path` keeps the server's default.
+// A PgRunner with `search_path` set for its sessions, by the connection string's own `options`
+// (the operator never reads PGOPTIONS from its environment). An empty `path` keeps the
+// server's default.
 std::unique_ptr<PgRunner> runner_with_path(const std::string& migration, const std::string& path) {
-  if (!path.empty()) setenv("PGOPTIONS", ("-csearch_path=" + path).c_str(), 1);
-  auto r = PgRunner::connect(migration, stack_var("PG_ORDERS_DSN"));
-  unsetenv("PGOPTIONS");
+  std::string dsn = stack_var("PG_ORDERS_DSN");
+  if (!path.empty()) {
+    std::string encoded;
+    for (char c : path) encoded += c == ',' ? std::string("%2C") : std::string(1, c);
+    dsn += (dsn.find('?') == std::string::npos ? "?" : "&") +
+           std::string("options=-csearch_path%3D") + encoded;
+  }
+  auto r = PgRunner::connect(migration, dsn);
   EXPECT_TRUE(r) << r.error().message;
   return r ? std::move(*r) : nullptr;
 }

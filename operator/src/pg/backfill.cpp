@@ -76,13 +76,13 @@ migration::BackfillProgress Backfiller::start() {
     } else {
       upper_key_ = key_of(top[0], key_->size());
       auto est = tx.exec_params(
-          "SELECT greatest(reltuples, 0)::bigint FROM pg_catalog.pg_class WHERE oid = "
-          "pg_catalog.to_regclass($1)",
+          "SELECT greatest(reltuples, 0)::bigint FROM pg_catalog.pg_class WHERE oid "
+          "OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1::pg_catalog.text)",
           table_);
       progress_.rows_estimated = est.empty() ? 0 : est[0][0].as<std::int64_t>();
       if (progress_.rows_estimated == 0)
         progress_.rows_estimated =
-            tx.exec("SELECT count(*) FROM " + table_)[0][0].as<std::int64_t>();
+            tx.exec("SELECT pg_catalog.count(*) FROM " + table_)[0][0].as<std::int64_t>();
     }
     save_checkpoint(tx);
   }

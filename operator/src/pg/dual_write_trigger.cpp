@@ -97,8 +97,8 @@ Result<DdlReport, DdlError> install_dual_write_trigger(pqxx::connection& conn,
     // The table as the user's own search_path finds it, resolved once here.
     auto rel = tx.exec_params(
         "SELECT n.nspname, c.relname, c.oid FROM pg_catalog.pg_class c JOIN "
-        "pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = "
-        "pg_catalog.to_regclass($1)",
+        "pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace WHERE c.oid "
+        "OPERATOR(pg_catalog.=) pg_catalog.to_regclass($1::pg_catalog.text)",
         t.table);
     if (rel.empty()) {
       return fail(DdlError{
@@ -110,7 +110,8 @@ Result<DdlReport, DdlError> install_dual_write_trigger(pqxx::connection& conn,
     table = rel[0][1].as<std::string>();
     auto cols = tx.exec_params(
         "SELECT attname, pg_catalog.format_type(atttypid, atttypmod) FROM pg_catalog.pg_attribute "
-        "WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        "WHERE attrelid OPERATOR(pg_catalog.=) $1::pg_catalog.oid AND attnum "
+        "OPERATOR(pg_catalog.>) 0 AND NOT attisdropped ORDER BY attnum",
         rel[0][2].as<std::int64_t>());
     for (const auto& c : cols) columns.push_back({c[0].as<std::string>(), c[1].as<std::string>()});
     tx.commit();
@@ -139,8 +140,9 @@ Result<DdlReport, DdlError> remove_dual_write_trigger(pqxx::connection& conn,
     pqxx::nontransaction nt(conn);
     auto triggers = nt.exec_params(
         "SELECT n.nspname, c.relname FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class c ON "
-        "c.oid = t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE "
-        "t.tgname = $1",
+        "c.oid OPERATOR(pg_catalog.=) t.tgrelid JOIN pg_catalog.pg_namespace n ON n.oid "
+        "OPERATOR(pg_catalog.=) c.relnamespace WHERE t.tgname OPERATOR(pg_catalog.=) "
+        "$1::pg_catalog.name",
         name);
     for (const auto& r : triggers) {
       sql += "DROP TRIGGER IF EXISTS " + conn.quote_name(name) + " ON " +
@@ -148,8 +150,9 @@ Result<DdlReport, DdlError> remove_dual_write_trigger(pqxx::connection& conn,
              conn.quote_name(r[1].as<std::string>()) + ";\n";
     }
     auto functions = nt.exec_params(
-        "SELECT n.nspname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = "
-        "p.pronamespace WHERE p.proname = $1 AND p.pronargs = 0",
+        "SELECT n.nspname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid "
+        "OPERATOR(pg_catalog.=) p.pronamespace WHERE p.proname OPERATOR(pg_catalog.=) "
+        "$1::pg_catalog.name AND p.pronargs OPERATOR(pg_catalog.=) 0",
         name);
     for (const auto& r : functions) {
       sql += "DROP FUNCTION IF EXISTS " + conn.quote_name(r[0].as<std::string>()) + "." +

@@ -13,8 +13,9 @@ Key Key::load(pqxx::transaction_base& tx, const std::string& quoted_table,
   for (const auto& c : columns) {
     auto r = tx.exec_params(
         "SELECT pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull "
-        "FROM pg_catalog.pg_attribute a WHERE a.attrelid = pg_catalog.to_regclass($1) "
-        "AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped",
+        "FROM pg_catalog.pg_attribute a WHERE a.attrelid OPERATOR(pg_catalog.=) "
+        "pg_catalog.to_regclass($1::pg_catalog.text) AND a.attname OPERATOR(pg_catalog.=) "
+        "$2::pg_catalog.name AND a.attnum OPERATOR(pg_catalog.>) 0 AND NOT a.attisdropped",
         quoted_table, c);
     if (r.empty())
       throw std::runtime_error("key column " + display_identifier(c) + " does not exist in " +
@@ -47,8 +48,8 @@ std::string Key::as_text() const {
   // text) would sort the text, and "9999" > "10000".
   std::string out;
   for (std::size_t i = 0; i < columns_.size(); ++i) {
-    out += (i ? ", " : "") + quote_identifier(columns_[i]) + "::text AS \"schemashift key " +
-           std::to_string(i) + "\"";
+    out += (i ? ", " : "") + quote_identifier(columns_[i]) +
+           "::pg_catalog.text AS \"schemashift key " + std::to_string(i) + "\"";
   }
   return out;
 }
