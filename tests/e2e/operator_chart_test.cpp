@@ -215,13 +215,17 @@ TEST_F(OperatorChartInstall, AMigrationCompletesWithOnlyTheChartsRbac) {
                           shell_quote(stack_var("PG_ORDERS_DSN"))))
           .exit_code,
       0);
-  // The operator's process holds the chart ServiceAccount's token and nothing else; its flags
-  // are the chart's (watched namespace, leader election in the release's namespace).
+  // The chart's own pods step aside (the real-node test below runs them); this operator
+  // process holds the chart ServiceAccount's token and nothing else, with the chart's flags
+  // (watched namespace, leader election in the release's namespace, its own Lease).
+  ASSERT_EQ(run_command(kubectl("-n " + release_ns_ + " scale deploy/schemashift --replicas=0"))
+                .exit_code,
+            0);
   operator_ = std::make_unique<Subprocess>(std::vector<std::string>{
       std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator", "--kubeconfig",
       service_account_kubeconfig(release_ns_, "schemashift"), "--namespace", app_ns_,
       "--leader-elect", "--leader-election-namespace", release_ns_, "--leader-election-id",
-      "schemashift", "--metrics-bind-address", "0", "--health-probe-bind-address", "0"});
+      "schemashift-host", "--metrics-bind-address", "0", "--health-probe-bind-address", "0"});
   const std::string path = "/tmp/schemashift-chart-" + unique_suffix() + ".yaml";
   std::ofstream(path) << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n"
                       << "  name: orders-amount\n  namespace: " << app_ns_ << "\nspec:\n"
@@ -246,6 +250,72 @@ TEST_F(OperatorChartInstall, AMigrationCompletesWithOnlyTheChartsRbac) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
                            table + "' AND column_name = 'amount_cents'"),
             "0");
+  pqxx::work tx(db);
+  tx.exec0("DROP TABLE IF EXISTS " + table);
+  tx.commit();
+}
+
+}  // namespace
+
+namespace {
+
+// The chart as a cluster runs it: two replicas of the operator's image on the real node, in a
+// namespace that enforces the restricted policy, both Ready (the standby too), `helm test`
+// passing, and a migration completed by the leader through in-cluster configuration.
+TEST_F(OperatorChartInstall, TwoReplicasRunOnTheRealNodePassHelmTestAndMigrate) {
+  auto installed = run_command(helm(
+      "install schemashift " + kChart + " -n " + release_ns_ + " --set watchNamespace=" + app_ns_ +
+      " --set-string 'nodeSelector.schemashift\\.io/node=real' --wait --timeout 120s"));
+  releases_.push_back("schemashift");
+  ASSERT_EQ(installed.exit_code, 0)
+      << installed.output << run_command(kubectl("-n " + release_ns_ + " get pods -o wide")).output
+      << run_command(kubectl("-n " + release_ns_ + " logs deploy/schemashift")).output;
+  EXPECT_EQ(installed.output.find("Warning"), std::string::npos) << installed.output;
+  auto ready = run_command(kubectl(
+      "-n " + release_ns_ + " get deploy schemashift -o jsonpath='{.status.readyReplicas}'"));
+  EXPECT_EQ(ready.output, "2") << "the standby replica must be Ready too";
+  auto tested = run_command(helm("test schemashift -n " + release_ns_ + " --timeout 60s"));
+  EXPECT_EQ(tested.exit_code, 0) << tested.output;
+  EXPECT_NE(tested.output.find("Succeeded"), std::string::npos) << tested.output;
+
+  const std::string table = "chart_pod_orders_" + unique_suffix();
+  pqxx::connection db(stack_var("PG_ORDERS_DSN"));
+  {
+    pqxx::work tx(db);
+    tx.exec0("CREATE TABLE " + table + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
+    tx.exec0("INSERT INTO " + table + " (amount_cents) SELECT g FROM generate_series(1, 20000) g");
+    tx.commit();
+  }
+  ASSERT_EQ(
+      run_command(kubectl("-n " + app_ns_ + " create secret generic orders-db --from-literal=dsn=" +
+                          shell_quote(stack_var("PG_ORDERS_DSN_INCLUSTER"))))
+          .exit_code,
+      0);
+  const std::string path = "/tmp/schemashift-chart-pod-" + unique_suffix() + ".yaml";
+  std::ofstream(path) << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n"
+                      << "  name: orders-amount\n  namespace: " << app_ns_ << "\nspec:\n"
+                      << "  database: {secretRef: {name: orders-db}}\n"
+                      << "  expand: {sql: [\"ALTER TABLE " << table
+                      << " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]}\n"
+                      << "  backfill: {table: " << table
+                      << ", keyColumn: id, set: \"amount = amount_cents / 100.0\", pendingWhere: "
+                         "\"amount IS NULL\"}\n"
+                      << "  contract: {sql: [\"ALTER TABLE " << table
+                      << " DROP COLUMN amount_cents\"], approval: Auto}\n"
+                      << "  rollback: {sql: [\"ALTER TABLE " << table
+                      << " DROP COLUMN IF EXISTS amount\"]}\n";
+  ASSERT_EQ(run_command(kubectl("apply -f " + path)).exit_code, 0);
+  auto wait = run_command(
+      kubectl("-n " + app_ns_ + " wait --for=condition=Ready smig/orders-amount --timeout=120s"));
+  EXPECT_EQ(wait.exit_code, 0)
+      << wait.output
+      << run_command(kubectl("-n " + app_ns_ + " get smig orders-amount -o yaml")).output;
+  EXPECT_EQ(scalar(db, "SELECT sum(amount * 100)::bigint FROM " + table),
+            std::to_string(20000LL * 20001 / 2));
+  auto logs =
+      run_command(kubectl("-n " + release_ns_ + " logs -l app.kubernetes.io/name=schemashift"));
+  EXPECT_NE(logs.output.find("(in-cluster service account)"), std::string::npos) << logs.output;
+  (void)run_command(kubectl("-n " + app_ns_ + " delete smig --all --timeout=30s"));
   pqxx::work tx(db);
   tx.exec0("DROP TABLE IF EXISTS " + table);
   tx.commit();

@@ -69,11 +69,13 @@ Informer& Manager::watch(const kube::ResourceType& type, InformerOptions opts,
 
 bool Manager::ready() const {
   if (stopping_) return false;
+  // A standby replica (not leading yet) has not started its caches, but it is healthy and ready
+  // to take over: without this a 2-replica Deployment would never be Available.
+  if (!leading_) return elector_ != nullptr;
   for (const auto& inf : informers_) {
     if (!inf->synced()) return false;
   }
-  // Not leading yet: caches are not started, but the replica is healthy and ready to take over.
-  return leading_ || elector_ != nullptr;
+  return true;
 }
 
 void Manager::worker() {
