@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 
 #include "support/helpers.h"
+#include "support/orders_migration_test.h"
 #include "support/process.h"
 #include "support/stack_env.h"
 #include "support/subprocess.h"
@@ -33,60 +34,10 @@ std::string trim(std::string s) {
   return s;
 }
 
-class GitOpsHealthE2E : public ::testing::Test {
+class GitOpsHealthE2E : public schemashift::testing::OrdersMigrationTest {
  protected:
-  void SetUp() override {
-    ns_ = "gitops-" + unique_suffix();
-    table_ = "gitops_orders_" + unique_suffix();
-    ASSERT_EQ(run_command(kubectl("apply -f " + std::string(SCHEMASHIFT_SOURCE_DIR) + "/crds/"))
-                  .exit_code,
-              0);
-    ASSERT_EQ(run_command(kubectl("create namespace " + ns_)).exit_code, 0);
-    ASSERT_EQ(
-        run_command(kubectl("-n " + ns_ + " create secret generic orders-db --from-literal=dsn=" +
-                            shell_quote(stack_var("PG_ORDERS_DSN"))))
-            .exit_code,
-        0);
-    pqxx::work tx(db_);
-    tx.exec0("CREATE TABLE " + table_ + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
-    tx.exec0("INSERT INTO " + table_ + " (amount_cents) SELECT g FROM generate_series(1, 20000) g");
-    tx.exec0("ANALYZE " + table_);
-    tx.commit();
-  }
-  void TearDown() override {
-    if (operator_) {
-      (void)run_command(kubectl("-n " + ns_ + " delete smig --all --timeout=30s"));
-      operator_->signal(SIGTERM);
-      operator_->wait();
-    }
-    (void)run_command(kubectl("delete namespace " + ns_ + " --wait=false"));
-    pqxx::work tx(db_);
-    tx.exec0("DROP TABLE IF EXISTS " + table_);
-    tx.commit();
-  }
-  void start_operator() {
-    operator_ = std::make_unique<Subprocess>(std::vector<std::string>{
-        std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator", "--kubeconfig",
-        stack_var("KUBECONFIG"), "--namespace", ns_, "--metrics-bind-address", "0",
-        "--health-probe-bind-address", "0"});
-  }
-  void apply(const std::string& name, int max_batch) {
-    const std::string path = "/tmp/schemashift-gitops-" + unique_suffix() + ".yaml";
-    std::ofstream(path)
-        << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n  name: " << name
-        << "\n  namespace: " << ns_ << "\nspec:\n  database:\n    secretRef: {name: orders-db}\n"
-        << "  expand:\n    sql: [\"ALTER TABLE " << table_
-        << " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]\n"
-        << "  backfill:\n    table: " << table_
-        << "\n    keyColumn: id\n    set: amount = amount_cents / 100.0\n"
-        << "    pendingWhere: amount IS NULL\n    minBatch: 10\n    maxBatch: " << max_batch
-        << "\n  contract:\n    sql: [\"ALTER TABLE " << table_
-        << " DROP COLUMN amount_cents\"]\n    approval: Manual\n"
-        << "  rollback:\n    sql: [\"ALTER TABLE " << table_
-        << " DROP COLUMN IF EXISTS amount\"]\n";
-    auto r = run_command(kubectl("apply -f " + path));
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-  }
+  GitOpsHealthE2E() : OrdersMigrationTest("gitops") {}
+
   std::string object_file(const std::string& name) {
     const std::string path = "/tmp/schemashift-gitops-obj-" + unique_suffix() + ".json";
     auto r = run_command(kubectl("-n " + ns_ + " get smig " + name + " -o json > " + path));
@@ -115,34 +66,11 @@ class GitOpsHealthE2E : public ::testing::Test {
                                  shell_quote(trim(patch.output))));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
-  std::string phase(const std::string& name) {
-    return run_command(
-               kubectl("-n " + ns_ + " get smig " + name + " -o jsonpath='{.status.phase}'"))
-        .output;
-  }
-  std::string condition(const std::string& name, const std::string& type) {
-    return run_command(kubectl("-n " + ns_ + " get smig " + name +
-                               " -o jsonpath='{.status.conditions[?(@.type==\"" + type +
-                               "\")].status}'"))
-        .output;
-  }
-  bool column_exists(const std::string& column) {
-    pqxx::nontransaction nt(db_);
-    return !nt.exec_params(
-                  "SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND "
-                  "column_name = $2",
-                  table_, column)
-                .empty();
-  }
-
-  pqxx::connection db_{stack_var("PG_ORDERS_DSN")};
-  std::string ns_, table_;
-  std::unique_ptr<Subprocess> operator_;
 };
 
 TEST_F(GitOpsHealthE2E, ToolsJudgeEveryPhaseAndArgoActionsSteerIt) {
   // Applied, no operator yet: a pipeline's wait must not pass.
-  apply("amount", 5000);
+  apply("amount", "Manual", 5000);
   EXPECT_EQ(kstatus("amount").rfind("InProgress:", 0), 0u) << kstatus("amount");
   EXPECT_NE(argocd_health("amount").find("\"status\":\"Progressing\""), std::string::npos)
       << argocd_health("amount");
@@ -174,7 +102,7 @@ TEST_F(GitOpsHealthE2E, ToolsJudgeEveryPhaseAndArgoActionsSteerIt) {
 
 TEST_F(GitOpsHealthE2E, AnArgoAbortRollsBackAndEveryToolCallsItFailed) {
   start_operator();
-  apply("aborted", 20);  // 20-row batches: the backfill takes a while
+  apply("aborted", "Manual", 20);  // 20-row batches: the backfill takes a while
   ASSERT_TRUE(eventually([&] { return phase("aborted") == "Backfilling"; }, 60s))
       << phase("aborted") << operator_->output();
   EXPECT_EQ(kstatus("aborted").rfind("InProgress:", 0), 0u) << kstatus("aborted");

@@ -9,6 +9,7 @@
 #include <pqxx/pqxx>
 
 #include "support/helpers.h"
+#include "support/orders_migration_test.h"
 #include "support/process.h"
 #include "support/stack_env.h"
 #include "support/subprocess.h"
@@ -24,38 +25,12 @@ using schemashift::testing::stack_var;
 using schemashift::testing::Subprocess;
 using schemashift::testing::unique_suffix;
 
-class KubectlPluginE2E : public ::testing::Test {
+class KubectlPluginE2E : public schemashift::testing::OrdersMigrationTest {
  protected:
+  KubectlPluginE2E() : OrdersMigrationTest("plugin") {}
   void SetUp() override {
-    ns_ = "plugin-" + unique_suffix();
-    table_ = "plugin_orders_" + unique_suffix();
-    ASSERT_EQ(run_command(kubectl("apply -f " + std::string(SCHEMASHIFT_SOURCE_DIR) + "/crds/"))
-                  .exit_code,
-              0);
-    ASSERT_EQ(run_command(kubectl("create namespace " + ns_)).exit_code, 0);
-    ASSERT_EQ(
-        run_command(kubectl("-n " + ns_ + " create secret generic orders-db --from-literal=dsn=" +
-                            shell_quote(stack_var("PG_ORDERS_DSN"))))
-            .exit_code,
-        0);
-    operator_ = std::make_unique<Subprocess>(std::vector<std::string>{
-        std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator", "--kubeconfig",
-        stack_var("KUBECONFIG"), "--namespace", ns_, "--metrics-bind-address", "0",
-        "--health-probe-bind-address", "0"});
-    pqxx::work tx(db_);
-    tx.exec0("CREATE TABLE " + table_ + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
-    tx.exec0("INSERT INTO " + table_ + " (amount_cents) SELECT g FROM generate_series(1, 20000) g");
-    tx.exec0("ANALYZE " + table_);
-    tx.commit();
-  }
-  void TearDown() override {
-    (void)run_command(kubectl("-n " + ns_ + " delete smig --all --timeout=30s"));
-    operator_->signal(SIGTERM);
-    operator_->wait();
-    (void)run_command(kubectl("delete namespace " + ns_ + " --wait=false"));
-    pqxx::work tx(db_);
-    tx.exec0("DROP TABLE IF EXISTS " + table_);
-    tx.commit();
+    OrdersMigrationTest::SetUp();
+    start_operator();
   }
 
   // `kubectl schemashift ARGS`: kubectl finds the plugin on PATH, as it would for a user,
@@ -65,42 +40,6 @@ class KubectlPluginE2E : public ::testing::Test {
            ":\"$PATH\" KUBECONFIG=" + shell_quote(stack_var("KUBECONFIG")) + " " +
            stack_var("KUBECTL_BIN") + " schemashift -n " + ns_ + " " + args;
   }
-
-  // A small, slow backfill (100-row batches) so it can be watched and stopped mid-way.
-  void apply(const std::string& name, const std::string& approval, int max_batch) {
-    const std::string path = "/tmp/schemashift-plugin-" + unique_suffix() + ".yaml";
-    std::ofstream(path)
-        << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n  name: " << name
-        << "\n  namespace: " << ns_ << "\nspec:\n  database:\n    secretRef: {name: orders-db}\n"
-        << "  expand:\n    sql: [\"ALTER TABLE " << table_
-        << " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]\n"
-        << "  backfill:\n    table: " << table_
-        << "\n    keyColumn: id\n    set: amount = amount_cents / 100.0\n"
-        << "    pendingWhere: amount IS NULL\n    minBatch: 10\n    maxBatch: " << max_batch
-        << "\n  contract:\n    sql: [\"ALTER TABLE " << table_
-        << " DROP COLUMN amount_cents\"]\n    approval: " << approval << "\n"
-        << "  rollback:\n    sql: [\"ALTER TABLE " << table_
-        << " DROP COLUMN IF EXISTS amount\"]\n";
-    auto r = run_command(kubectl("apply -f " + path));
-    ASSERT_EQ(r.exit_code, 0) << r.output;
-  }
-  std::string phase(const std::string& name) {
-    return run_command(
-               kubectl("-n " + ns_ + " get smig " + name + " -o jsonpath='{.status.phase}'"))
-        .output;
-  }
-  bool column_exists(const std::string& column) {
-    pqxx::nontransaction nt(db_);
-    return !nt.exec_params(
-                  "SELECT 1 FROM information_schema.columns WHERE table_name = $1 AND "
-                  "column_name = $2",
-                  table_, column)
-                .empty();
-  }
-
-  pqxx::connection db_{stack_var("PG_ORDERS_DSN")};
-  std::string ns_, table_;
-  std::unique_ptr<Subprocess> operator_;
 };
 
 TEST_F(KubectlPluginE2E, GetShowsTheWaitingMigrationAndApproveLetsItContract) {
