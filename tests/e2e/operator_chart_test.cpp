@@ -149,6 +149,32 @@ class OperatorChartInstall : public ::testing::Test {
     return r.output;
   }
 
+  // A 20,000-row orders table, and the README's migration on it (contract approved up front)
+  // in the watched namespace.
+  static void make_orders(pqxx::connection& db, const std::string& table) {
+    pqxx::work tx(db);
+    tx.exec0("CREATE TABLE " + table + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
+    tx.exec0("INSERT INTO " + table + " (amount_cents) SELECT g FROM generate_series(1, 20000) g");
+    tx.commit();
+  }
+  void apply_orders_migration(const std::string& table) {
+    const std::string path = "/tmp/schemashift-chart-" + unique_suffix() + ".yaml";
+    std::ofstream(path) << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n"
+                        << "  name: orders-amount\n  namespace: " << app_ns_ << "\nspec:\n"
+                        << "  database: {secretRef: {name: orders-db}}\n"
+                        << "  expand: {sql: [\"ALTER TABLE " << table
+                        << " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]}\n"
+                        << "  backfill: {table: " << table
+                        << ", keyColumn: id, set: \"amount = amount_cents / 100.0\", pendingWhere: "
+                           "\"amount IS NULL\"}\n"
+                        << "  contract: {sql: [\"ALTER TABLE " << table
+                        << " DROP COLUMN amount_cents\"], approval: Auto}\n"
+                        << "  rollback: {sql: [\"ALTER TABLE " << table
+                        << " DROP COLUMN IF EXISTS amount\"]}\n";
+    auto applied = run_command(kubectl("apply -f " + path));
+    ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  }
+
   std::string release_ns_, app_ns_;
   std::vector<std::string> releases_;
   std::unique_ptr<Subprocess> operator_;
@@ -204,12 +230,7 @@ TEST_F(OperatorChartInstall, AMigrationCompletesWithOnlyTheChartsRbac) {
   install("schemashift", "--set watchNamespace=" + app_ns_ + " --set secretNames={orders-db}");
   const std::string table = "chart_orders_" + unique_suffix();
   pqxx::connection db(stack_var("PG_ORDERS_DSN"));
-  {
-    pqxx::work tx(db);
-    tx.exec0("CREATE TABLE " + table + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
-    tx.exec0("INSERT INTO " + table + " (amount_cents) SELECT g FROM generate_series(1, 20000) g");
-    tx.commit();
-  }
+  make_orders(db, table);
   ASSERT_EQ(
       run_command(kubectl("-n " + app_ns_ + " create secret generic orders-db --from-literal=dsn=" +
                           shell_quote(stack_var("PG_ORDERS_DSN"))))
@@ -226,21 +247,7 @@ TEST_F(OperatorChartInstall, AMigrationCompletesWithOnlyTheChartsRbac) {
       service_account_kubeconfig(release_ns_, "schemashift"), "--namespace", app_ns_,
       "--leader-elect", "--leader-election-namespace", release_ns_, "--leader-election-id",
       "schemashift-host", "--metrics-bind-address", "0", "--health-probe-bind-address", "0"});
-  const std::string path = "/tmp/schemashift-chart-" + unique_suffix() + ".yaml";
-  std::ofstream(path) << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n"
-                      << "  name: orders-amount\n  namespace: " << app_ns_ << "\nspec:\n"
-                      << "  database: {secretRef: {name: orders-db}}\n"
-                      << "  expand: {sql: [\"ALTER TABLE " << table
-                      << " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]}\n"
-                      << "  backfill: {table: " << table
-                      << ", keyColumn: id, set: \"amount = amount_cents / 100.0\", pendingWhere: "
-                         "\"amount IS NULL\"}\n"
-                      << "  contract: {sql: [\"ALTER TABLE " << table
-                      << " DROP COLUMN amount_cents\"], approval: Auto}\n"
-                      << "  rollback: {sql: [\"ALTER TABLE " << table
-                      << " DROP COLUMN IF EXISTS amount\"]}\n";
-  auto applied = run_command(kubectl("apply -f " + path));
-  ASSERT_EQ(applied.exit_code, 0) << applied.output;
+  apply_orders_migration(table);
   auto wait = run_command(
       kubectl("-n " + app_ns_ + " wait --for=condition=Ready smig/orders-amount --timeout=120s"));
   ASSERT_EQ(wait.exit_code, 0) << wait.output << "\n" << operator_->output();
@@ -280,31 +287,13 @@ TEST_F(OperatorChartInstall, TwoReplicasRunOnTheRealNodePassHelmTestAndMigrate) 
 
   const std::string table = "chart_pod_orders_" + unique_suffix();
   pqxx::connection db(stack_var("PG_ORDERS_DSN"));
-  {
-    pqxx::work tx(db);
-    tx.exec0("CREATE TABLE " + table + " (id bigserial PRIMARY KEY, amount_cents int NOT NULL)");
-    tx.exec0("INSERT INTO " + table + " (amount_cents) SELECT g FROM generate_series(1, 20000) g");
-    tx.commit();
-  }
+  make_orders(db, table);
   ASSERT_EQ(
       run_command(kubectl("-n " + app_ns_ + " create secret generic orders-db --from-literal=dsn=" +
                           shell_quote(stack_var("PG_ORDERS_DSN_INCLUSTER"))))
           .exit_code,
       0);
-  const std::string path = "/tmp/schemashift-chart-pod-" + unique_suffix() + ".yaml";
-  std::ofstream(path) << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n"
-                      << "  name: orders-amount\n  namespace: " << app_ns_ << "\nspec:\n"
-                      << "  database: {secretRef: {name: orders-db}}\n"
-                      << "  expand: {sql: [\"ALTER TABLE " << table
-                      << " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]}\n"
-                      << "  backfill: {table: " << table
-                      << ", keyColumn: id, set: \"amount = amount_cents / 100.0\", pendingWhere: "
-                         "\"amount IS NULL\"}\n"
-                      << "  contract: {sql: [\"ALTER TABLE " << table
-                      << " DROP COLUMN amount_cents\"], approval: Auto}\n"
-                      << "  rollback: {sql: [\"ALTER TABLE " << table
-                      << " DROP COLUMN IF EXISTS amount\"]}\n";
-  ASSERT_EQ(run_command(kubectl("apply -f " + path)).exit_code, 0);
+  apply_orders_migration(table);
   auto wait = run_command(
       kubectl("-n " + app_ns_ + " wait --for=condition=Ready smig/orders-amount --timeout=120s"));
   EXPECT_EQ(wait.exit_code, 0)
