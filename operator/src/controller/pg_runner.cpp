@@ -4,6 +4,8 @@
 
 #include "controller/planner.h"
 
+#include "common/failpoint.h"
+
 #include "flags/flag_store.h"
 #include "gates/kafka_lag.h"
 #include "gates/prometheus.h"
@@ -31,7 +33,8 @@ std::string trimmed(std::string s) {
 }  // namespace
 
 Result<std::unique_ptr<PgRunner>, ConnectError> PgRunner::connect(const std::string& migration,
-                                                                  const std::string& dsn) {
+                                                                  const std::string& dsn,
+                                                                  const std::string& uid) {
   auto info = pg::parse_dsn(dsn);
   if (!info) return fail(ConnectError{info.error()});
   try {
@@ -43,8 +46,8 @@ Result<std::unique_ptr<PgRunner>, ConnectError> PgRunner::connect(const std::str
     auto fence = pg::Fence::acquire(*fence_conn, migration);
     if (!fence) return fail(ConnectError{"another operator is running it: " + fence.error(), true});
     flags::ensure_flag_schema(*work);
-    return std::unique_ptr<PgRunner>(
-        new PgRunner(migration, dsn, std::move(work), std::move(fence_conn), std::move(*fence)));
+    return std::unique_ptr<PgRunner>(new PgRunner(migration, dsn, uid, std::move(work),
+                                                  std::move(fence_conn), std::move(*fence)));
   } catch (const pg::StateSchemaRefused& e) {
     return fail(ConnectError{pg::scrub(e.what(), dsn)});
   } catch (const std::exception& e) {
@@ -53,10 +56,12 @@ Result<std::unique_ptr<PgRunner>, ConnectError> PgRunner::connect(const std::str
   }
 }
 
-PgRunner::PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx::connection> work,
+PgRunner::PgRunner(std::string migration, std::string dsn, std::string uid,
+                   std::unique_ptr<pqxx::connection> work,
                    std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence)
     : migration_(std::move(migration)),
       dsn_(std::move(dsn)),
+      uid_(std::move(uid)),
       work_(std::move(work)),
       fence_conn_(std::move(fence_conn)),
       fence_(std::move(fence)) {}
@@ -95,10 +100,18 @@ Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
       case ActionKind::kRollbackStep:
         return ddl("rollback", a.step, spec.rollback_sql.at(static_cast<std::size_t>(a.step)),
                    spec);
-      case ActionKind::kSetFlags:
+      case ActionKind::kSetFlags: {
+        // Fenced like a batch: a stale operator cannot move a flag back after a successor moved
+        // it on. Writing a value the flag already has changes nothing (no new generation).
+        pqxx::work tx(*work_);
+        pg::Fence::check(tx, migration_, fence_.epoch());
         for (const auto& t : spec.targets)
-          flags::set_flag(*work_, t.flag_key, migration::to_string(a.mode));
+          flags::set_flag(tx, t.flag_key, migration::to_string(a.mode));
+        failpoint("flags.before-commit");
+        tx.commit();
+        failpoint("flags.after-commit");
         return {a, true};
+      }
       case ActionKind::kBackfill:
         return backfill(spec);
       case ActionKind::kVerify:
@@ -146,20 +159,18 @@ Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
                           .statement_timeout = spec.statement_timeout,
                           // One attempt: a retriable failure goes back to the work queue with
                           // its backoff, so no worker sleeps waiting for a lock.
-                          .budget = std::chrono::milliseconds(0)});
+                          .budget = std::chrono::milliseconds(0),
+                          // Recorded with the statement, in its transaction: a crash between
+                          // them cannot make a restarted operator run a DROP twice.
+                          .section = section,
+                          .step = step,
+                          .uid = uid_});
   if (!r) {
     o.ok = false;
     o.retriable = r.error().retriable;
     o.error = pg::scrub(r.error().message, dsn_);
     return o;
   }
-  pqxx::work tx(*work_);
-  tx.exec_params(
-      "INSERT INTO schemashift.applied_steps (migration, section, step, sql_hash, sql, epoch) "
-      "VALUES ($1, $2, $3, pg_catalog.md5($4::pg_catalog.text), $4, $5) "
-      "ON CONFLICT (migration, section, step) DO NOTHING",
-      migration_, std::string(section), step, sql, fence_.epoch());
-  tx.commit();
   return o;
 }
 
@@ -192,7 +203,7 @@ void PgRunner::record_phase(const std::string& phase) {
 }
 
 Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
-  return controller::plan(*work_, migration_, spec);
+  return controller::plan(*work_, migration_, uid_, spec);
 }
 
 // The table as the plan resolved it (schema-qualified, with its OID), so a search_path changed

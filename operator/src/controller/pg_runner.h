@@ -33,8 +33,10 @@ class PgRunner {
  public:
   // Parses `dsn` (pg/dsn.h), connects (work and fence connections), checks the state schema is
   // the operator's own and takes the fence; fails with a password-free message.
+  // `uid` is the resource's UID: a migration re-created under the same name starts afresh.
   static Result<std::unique_ptr<PgRunner>, ConnectError> connect(const std::string& migration,
-                                                                 const std::string& dsn);
+                                                                 const std::string& dsn,
+                                                                 const std::string& uid = "");
 
   migration::Outcome run(const migration::Action& action, const migration::MigrationSpec& spec,
                          const migration::MigrationStatus& status);
@@ -56,11 +58,13 @@ class PgRunner {
   void record_phase(const std::string& phase);
   bool healthy() const;
   const std::string& dsn() const { return dsn_; }
+  const std::string& uid() const { return uid_; }
   std::int64_t epoch() const { return fence_.epoch(); }
 
  private:
-  PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx::connection> work,
-           std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence);
+  PgRunner(std::string migration, std::string dsn, std::string uid,
+           std::unique_ptr<pqxx::connection> work, std::unique_ptr<pqxx::connection> fence_conn,
+           pg::Fence fence);
   gates::Measurement measure_unscrubbed(const gates::GateSpec& gate);
   migration::Outcome plan(const migration::MigrationSpec& spec);
   ResolvedTable resolved(const std::string& written);
@@ -71,7 +75,7 @@ class PgRunner {
   migration::Outcome ddl(const char* section, int step, const std::string& sql,
                          const migration::MigrationSpec& spec);
 
-  std::string migration_, dsn_;
+  std::string migration_, dsn_, uid_;
   std::unique_ptr<pqxx::connection> work_, fence_conn_;
   pg::Fence fence_;
   std::unique_ptr<pg::Backfiller> backfiller_;

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/base64.h"
+#include "common/failpoint.h"
 #include "common/time.h"
 #include "migration/decide.h"
 #include "migration/spec.h"
@@ -59,14 +60,16 @@ void Reconciler::drop_runner(const std::string& key) {
 }
 
 std::shared_ptr<PgRunner> Reconciler::runner_for(const std::string& key, const std::string& dsn,
-                                                 ConnectError* error) {
+                                                 const std::string& uid, ConnectError* error) {
   {
     std::lock_guard lock(mu_);
     auto it = runners_.find(key);
-    if (it != runners_.end() && it->second->dsn() == dsn && it->second->healthy())
+    if (it != runners_.end() && it->second->dsn() == dsn && it->second->uid() == uid &&
+        it->second->healthy())
       return it->second;
+    if (it != runners_.end()) runners_.erase(it);  // its fence goes before a new one is taken
   }
-  auto r = PgRunner::connect(key, dsn);
+  auto r = PgRunner::connect(key, dsn, uid);
   if (!r) {
     *error = r.error();
     return nullptr;
@@ -221,7 +224,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     obs.database_error.reset();
   } else if (!obs.database_error) {
     ConnectError error;
-    runner = runner_for(key, dsn, &error);
+    runner = runner_for(key, dsn, meta.value("uid", ""), &error);
     if (!runner && error.fenced_out) {
       // Another operator holds the fence and is the one writing this migration's status: this
       // one neither acts nor writes (its view is stale), it looks again later.
@@ -237,6 +240,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     const int ready = ready_replicas(ns, *spec, &error);
     if (ready >= 0)
       obs.acknowledged_mode = runner->acknowledged(*spec, status, ready, &obs.barrier_detail);
+    if (obs.acknowledged_mode) failpoint("barrier.passed");
     if (!error.empty()) obs.barrier_detail = error;
   }
 
@@ -301,8 +305,10 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     runner->record_phase(migration::to_string(next.phase));
   }
   if (migration::is_terminal(next.phase)) drop_runner(key);  // it has just finished
+  failpoint("status.before-write");
   auto w = write_status(next.to_json());
   if (!w) return fail("writing status: " + w.error().describe());
+  failpoint("status.after-write");
   for (const auto& e : gate_events) {
     if (std::find_if(d.events.begin(), d.events.end(), [&](const migration::Event& x) {
           return x.note == e.note;

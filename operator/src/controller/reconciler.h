@@ -25,7 +25,7 @@ class Reconciler {
 
  private:
   std::shared_ptr<PgRunner> runner_for(const std::string& key, const std::string& dsn,
-                                       ConnectError* error);
+                                       const std::string& uid, ConnectError* error);
   void drop_runner(const std::string& key);
   int ready_replicas(const std::string& ns, const migration::MigrationSpec& spec,
                      std::string* error);
