@@ -13,7 +13,7 @@
 #include <pqxx/pqxx>
 
 #include "common/failpoint.h"
-#include "flags/flag_agent.h"
+#include "flag_agent.h"
 #include "support/helpers.h"
 #include "support/process.h"
 #include "support/scratch_database.h"
@@ -80,12 +80,12 @@ class CrashSafety : public ::testing::TestWithParam<Trial> {
     tx.exec0("INSERT INTO orders (amount_cents) SELECT g FROM generate_series(1, " +
              std::to_string(kRows) + ") g");
     tx.commit();
-    agent_ = std::make_unique<schemashift::flags::FlagAgent>(
-        schemashift::flags::AgentOptions{.dsn = db_.dsn(),
-                                         .service = "orders",
-                                         .instance = "orders-0",
-                                         .poll = 200ms,
-                                         .heartbeat = 500ms},
+    agent_ = std::make_unique<schemashift::svc::FlagAgent>(
+        schemashift::svc::AgentOptions{.dsn = db_.dsn(),
+                                       .service = "orders",
+                                       .instance = "orders-0",
+                                       .poll = 200ms,
+                                       .heartbeat = 500ms},
         [](const std::string&, const std::string&) { return true; });
     agent_->start();
   }
@@ -151,7 +151,7 @@ class CrashSafety : public ::testing::TestWithParam<Trial> {
 
   ScratchDatabase db_{"crash"};
   std::string ns_;
-  std::unique_ptr<schemashift::flags::FlagAgent> agent_;
+  std::unique_ptr<schemashift::svc::FlagAgent> agent_;
   std::unique_ptr<Subprocess> operator_;
 };
 
