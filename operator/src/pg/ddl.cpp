@@ -84,7 +84,7 @@ void record_step(pqxx::transaction_base& tx, const std::string& sql, const DdlCo
   tx.exec_params(
       "INSERT INTO schemashift.applied_steps (migration, section, step, sql_hash, sql, epoch, "
       "migration_uid) VALUES ($1, $2, $3, pg_catalog.md5($4::pg_catalog.text), $4, $5, "
-      "pg_catalog.nullif($6::pg_catalog.text, '')) ON CONFLICT (migration, section, step) DO "
+      "NULLIF($6::pg_catalog.text, ''::pg_catalog.text)) ON CONFLICT (migration, section, step) DO "
       "NOTHING",
       cfg.migration, cfg.section, cfg.step, sql, cfg.epoch, cfg.uid);
 }
@@ -194,20 +194,22 @@ Result<DdlReport, DdlError> apply_ddl(pqxx::connection& conn, const std::string&
           report.already_applied = true;
           return report;
         }
-        pqxx::nontransaction nt(conn);
-        nt.exec0("SET lock_timeout = '" + ms(cfg.lock_timeout) + "'");
-        // No statement_timeout: building the index takes as long as the table needs, and it
-        // blocks no writer meanwhile (ShareUpdateExclusiveLock). lock_timeout still applies.
-        nt.exec0("SET statement_timeout = 0");
-        try {
-          nt.exec0(sql);
-        } catch (...) {
+        {
+          pqxx::nontransaction nt(conn);
+          nt.exec0("SET lock_timeout = '" + ms(cfg.lock_timeout) + "'");
+          // No statement_timeout: building the index takes as long as the table needs, and it
+          // blocks no writer meanwhile (ShareUpdateExclusiveLock). lock_timeout still applies.
+          nt.exec0("SET statement_timeout = 0");
+          try {
+            nt.exec0(sql);
+          } catch (...) {
+            nt.exec0("RESET lock_timeout");
+            nt.exec0("RESET statement_timeout");
+            throw;
+          }
           nt.exec0("RESET lock_timeout");
           nt.exec0("RESET statement_timeout");
-          throw;
         }
-        nt.exec0("RESET lock_timeout");
-        nt.exec0("RESET statement_timeout");
         failpoint("concurrently.after-run");
         if (recorded) {
           pqxx::work tx(conn);
