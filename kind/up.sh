@@ -13,8 +13,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER="${KIND_CLUSTER:-schemashift}"
 IMAGES_TAG="${IMAGES_TAG:-dev}"
 SERVICES=(customers orders fulfillment)
-# NodePorts mapped to the host by kind/cluster.yaml (customers, orders, fulfillment).
-declare -A NODE_PORT=([customers]=30080 [orders]=30081 [fulfillment]=30082)
+# Where `kubectl port-forward` puts each service on the host, in the closing message.
 declare -A HOST_PORT=([customers]=8081 [orders]=8082 [fulfillment]=8083)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -47,16 +46,19 @@ operator_manifest() {
     --set image.pullPolicy=IfNotPresent --set image.tag="$IMAGES_TAG" --include-crds
 }
 
-# A service chart, configured for the dependencies in `stack` and reachable from the host.
+# A service chart, configured for the dependencies in `stack` (orders and fulfillment use Kafka
+# and the registry; customers only its database).
 service_manifest() {
-  local svc="$1"
+  local svc="$1" events=()
+  if [[ "$svc" != customers ]]; then
+    events=(--set kafka.bootstrap=kafka.stack.svc:9092
+      --set schemaRegistry.url=http://schema-registry.stack.svc:8080/apis/ccompat/v7)
+  fi
   helm dependency build "$ROOT/charts/$svc" >/dev/null
   helm template "$svc" "$ROOT/charts/$svc" --namespace shop \
     --set image.pullPolicy=IfNotPresent --set image.tag="$IMAGES_TAG" \
-    --set database.existingSecret="$svc-db" \
-    --set kafka.bootstrap=kafka.stack.svc:9092 \
-    --set schemaRegistry.url=http://schema-registry.stack.svc:8080/apis/ccompat/v7 \
-    --set service.type=NodePort --set service.nodePort="${NODE_PORT[$svc]}"
+    --set test.image.pullPolicy=IfNotPresent --set database.existingSecret="$svc-db" \
+    "${events[@]}"
 }
 
 render() { # dir: every manifest, in the order they are applied
@@ -132,11 +134,11 @@ main() {
   cat <<EOF
 
 schemashift runs on kind cluster "$CLUSTER".
-  kubectl -n shop get smig                      the migrations
-  curl localhost:${HOST_PORT[customers]}/v1/customers       customers
-  curl localhost:${HOST_PORT[orders]}/v1/orders          orders
-  curl localhost:${HOST_PORT[fulfillment]}/readyz            fulfillment
-  kind/down.sh                                  delete the cluster
+  kubectl -n shop get smig                                  the migrations
+  kubectl -n shop port-forward svc/customers ${HOST_PORT[customers]}:8080 &   then: curl localhost:${HOST_PORT[customers]}/v1/customers
+  kubectl -n shop port-forward svc/orders ${HOST_PORT[orders]}:8080 &      then: curl localhost:${HOST_PORT[orders]}/v2/orders
+  kubectl -n shop port-forward svc/fulfillment ${HOST_PORT[fulfillment]}:8080 & then: curl localhost:${HOST_PORT[fulfillment]}/readyz
+  kind/down.sh                                              delete the cluster
 EOF
 }
 

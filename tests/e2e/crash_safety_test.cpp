@@ -189,6 +189,7 @@ TEST_P(CrashSafety, StoppedAtTheFailpointTheRestartedOperatorFinishesAndRepeatsN
   ASSERT_NE(operator_->output().find("failpoint " + name), std::string::npos)
       << operator_->output();
 
+  const auto restarted = std::chrono::steady_clock::now();
   start_operator("");
   const std::string want = trial.abort ? "RolledBack" : "Completed";
   ASSERT_TRUE(eventually([&] { return phase() == want; }, 180s))
@@ -196,7 +197,19 @@ TEST_P(CrashSafety, StoppedAtTheFailpointTheRestartedOperatorFinishesAndRepeatsN
       << run_command(kubectl("-n " + ns_ + " get smig m -o yaml")).output << "\n"
       << operator_->output();
 
+  // Figures for make faults (hack/faults.sh reads them from the test report): matrix row A2.
+  RecordProperty("fault_row", "A2");
+  RecordProperty("recover_ms",
+                 static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - restarted)
+                                      .count()));
   pqxx::connection c(db_.dsn());
+  int repeated = 0;
+  for (const char* step : {kAddColumn, kIndex, kDropIndex, kDropCents, kRollback})
+    repeated += std::max(0, committed(step) - 1);
+  RecordProperty("ddl_repeated", repeated);
+  RecordProperty("rows_wrong",
+                 std::stoi(scalar(c, "SELECT count(*) FROM orders WHERE touched > 1")));
   if (trial.abort) {
     EXPECT_EQ(committed(kRollback), 1) << "the rollback step ran again or never";
     EXPECT_EQ(scalar(c, "SELECT count(*) FROM orders WHERE amount_cents IS NULL"), "0");
