@@ -7,10 +7,6 @@
 #include "common/failpoint.h"
 
 #include "flags/flag_store.h"
-#include "gates/kafka_lag.h"
-#include "gates/prometheus.h"
-#include "gates/replica_lag.h"
-#include "gates/web.h"
 #include "pg/ddl.h"
 #include "pg/dsn.h"
 #include "pg/dual_write_trigger.h"
@@ -68,20 +64,9 @@ PgRunner::PgRunner(std::string migration, std::string dsn, std::string uid,
 
 gates::Measurement PgRunner::measure(const gates::GateSpec& gate) {
   // Every provider's detail and error is shown (status, events, log): credentials masked.
-  gates::Measurement m = measure_unscrubbed(gate);
+  gates::Measurement m = gates_.measure(*work_, gate);
   m.detail = pg::scrub(m.detail, dsn_);
   return m;
-}
-
-gates::Measurement PgRunner::measure_unscrubbed(const gates::GateSpec& gate) {
-  if (gate.provider == "postgresReplicaLag") return gates::measure_replica_lag(*work_);
-  if (gate.provider == "web") return gates::measure_web(gate.params);
-  if (gate.provider == "kafkaConsumerLag") return gates::measure_kafka_lag(gate.params);
-  if (gate.provider == "metrics") return metrics_.measure(gate.name, gate.params);
-  if (gate.provider == "prometheus") return gates::measure_prometheus(gate.params);
-  if (gate.provider == "postgresStatements")
-    return statements_.measure(*work_, gate.name, gate.params);
-  return {gates::MeasurementKind::kError, 0, "provider " + gate.provider + " is not available"};
 }
 
 bool PgRunner::healthy() const { return work_->is_open() && fence_conn_->is_open(); }
@@ -287,28 +272,9 @@ Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
 
 std::optional<migration::FlagMode> PgRunner::acknowledged(const migration::MigrationSpec& spec,
                                                           const migration::MigrationStatus& status,
-                                                          int ready_replicas, std::string* detail) {
-  if (!status.flag_mode || spec.targets.empty()) return std::nullopt;
-  const std::string value = migration::to_string(*status.flag_mode);
-  bool all = true;
-  std::string text;
-  for (const auto& t : spec.targets) {
-    std::int64_t generation;
-    {
-      pqxx::nontransaction nt(*work_);
-      auto g = nt.exec_params(
-          "SELECT generation FROM schemashift.flags WHERE key "
-          "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
-          t.flag_key);
-      if (g.empty()) return std::nullopt;
-      generation = g[0][0].as<std::int64_t>();
-    }
-    auto b = flags::barrier(*work_, t.flag_key, generation, value, {t.service}, ready_replicas);
-    all = all && b.held;
-    text += (text.empty() ? "" : "; ") + t.service + ": " + b.describe();
-  }
-  if (detail) *detail = text;
-  return all ? status.flag_mode : std::nullopt;
+                                                          const ReadyReplicas& ready,
+                                                          std::string* detail) {
+  return acknowledged_mode(*work_, spec, status, ready, detail);
 }
 
 }  // namespace schemashift::controller

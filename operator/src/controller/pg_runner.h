@@ -12,10 +12,10 @@
 #include <pqxx/pqxx>
 
 #include "common/result.h"
+#include "controller/flag_barrier.h"
+#include "controller/gate_dispatch.h"
 #include "controller/planner.h"
 #include "gates/gate.h"
-#include "gates/metrics_gate.h"
-#include "gates/pg_statements.h"
 #include "migration/decide.h"
 #include "pg/backfill.h"
 #include "pg/fence.h"
@@ -40,10 +40,10 @@ class PgRunner {
 
   migration::Outcome run(const migration::Action& action, const migration::MigrationSpec& spec,
                          const migration::MigrationStatus& status);
-  // The mode every live instance of every target acknowledged (nullopt: barrier not held).
+  // The mode every target acknowledged (controller/flag_barrier; nullopt: not held).
   std::optional<migration::FlagMode> acknowledged(const migration::MigrationSpec& spec,
                                                   const migration::MigrationStatus& status,
-                                                  int ready_replicas, std::string* detail);
+                                                  const ReadyReplicas& ready, std::string* detail);
   // One measurement for a gate (providers that read this database).
   gates::Measurement measure(const gates::GateSpec& gate);
   // Backfill slices stop after this long, so gates are looked at between slices.
@@ -65,7 +65,6 @@ class PgRunner {
   PgRunner(std::string migration, std::string dsn, std::string uid,
            std::unique_ptr<pqxx::connection> work, std::unique_ptr<pqxx::connection> fence_conn,
            pg::Fence fence);
-  gates::Measurement measure_unscrubbed(const gates::GateSpec& gate);
   migration::Outcome plan(const migration::MigrationSpec& spec);
   ResolvedTable resolved(const std::string& written);
   migration::Outcome backfill(const migration::MigrationSpec& spec);
@@ -83,8 +82,7 @@ class PgRunner {
   std::function<bool()> backfill_guard_;
   bool held_ = false;
   std::function<void(const std::string&)> warn_;
-  gates::MetricsProvider metrics_;
-  gates::StatementsProvider statements_;
+  GateDispatch gates_;
 };
 
 }  // namespace schemashift::controller

@@ -35,7 +35,7 @@ std::int64_t set_flag(pqxx::transaction_base& tx, const std::string& key,
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value, generation = "
       "schemashift.flags.generation OPERATOR(pg_catalog.+) 1, "
       "updated_at = pg_catalog.now() "
-      "WHERE schemashift.flags.value IS DISTINCT FROM excluded.value RETURNING generation",
+      "WHERE schemashift.flags.value OPERATOR(pg_catalog.<>) excluded.value RETURNING generation",
       key, value);
   if (r.empty()) {  // the value it already had
     return tx

@@ -84,7 +84,8 @@ void record_step(pqxx::transaction_base& tx, const std::string& sql, const DdlCo
   tx.exec_params(
       "INSERT INTO schemashift.applied_steps (migration, section, step, sql_hash, sql, epoch, "
       "migration_uid) VALUES ($1, $2, $3, pg_catalog.md5($4::pg_catalog.text), $4, $5, "
-      "NULLIF($6::pg_catalog.text, ''::pg_catalog.text)) ON CONFLICT (migration, section, step) DO "
+      "CASE WHEN $6::pg_catalog.text OPERATOR(pg_catalog.=) ''::pg_catalog.text THEN NULL ELSE $6 "
+      "END) ON CONFLICT (migration, section, step) DO "
       "NOTHING",
       cfg.migration, cfg.section, cfg.step, sql, cfg.epoch, cfg.uid);
 }
