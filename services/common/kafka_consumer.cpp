@@ -56,6 +56,9 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions opts, DeadLetter& dead_letter,
   set(*conf, "reconnect.backoff.max.ms", "1000");
   set(*conf, "session.timeout.ms", "10000");
   set(*conf, "heartbeat.interval.ms", "1000");
+  // A topic nobody produced to yet is created rather than waited for (brokers that allow it).
+  set(*conf, "allow.auto.create.topics", "true");
+  set(*conf, "topic.metadata.refresh.interval.ms", "10000");
   std::string err;
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), err));
   if (!consumer_) throw std::runtime_error("kafka consumer: " + err);
