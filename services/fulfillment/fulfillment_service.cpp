@@ -1,5 +1,6 @@
 #include "fulfillment_service.h"
 
+#include "baseline_schema.h"
 #include "customers_client.h"
 #include "dead_letter.h"
 #include "fulfillment_modes.h"

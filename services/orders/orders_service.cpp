@@ -2,6 +2,7 @@
 
 #include <prometheus/gauge.h>
 
+#include "baseline_schema.h"
 #include "event_schemas.h"
 #include "health.h"
 #include "http_server.h"
