@@ -65,7 +65,7 @@ class Faults : public ServicesTest {
                  static_cast<std::int64_t>(ledger.acknowledged.size());
         },
         seconds(120)))
-        << fulfillment.process->output();
+        << fulfillment.output();
 
     pqxx::connection odb(orders_db_.admin_dsn()), fdb(fulfillment_db_.admin_dsn());
     std::map<std::string, std::string> event_of_order;  // the outbox's one event per order
@@ -101,12 +101,12 @@ class Faults : public ServicesTest {
 TEST_F(Faults, SigkilledOrdersLosesNoAcknowledgedOrderAndEachEventTakesEffectOnce) {
   auto fulfillment = start_fulfillment("fulfillment-a");
   auto orders = std::make_unique<ServiceProcess>(start_orders("orders-a"));
-  std::atomic<int> port{orders->port};
+  std::atomic<int> port{orders->port()};
   const Ledger ledger = post_at_fixed_rate(port, seconds(3), seconds(3), [&] {
-    orders->process->signal(SIGKILL);
-    orders->process->wait();
+    orders->process().signal(SIGKILL);
+    orders->process().wait();
     orders = std::make_unique<ServiceProcess>(start_orders("orders-b"));
-    port = orders->port;
+    port = orders->port();
   });
   EXPECT_GT(ledger.refused, 0) << "the kill did not interrupt the client";
   expect_each_acknowledged_order_shipped_once(ledger, fulfillment);
@@ -122,12 +122,12 @@ TEST_F(Faults, SigkilledOrdersWithUnpublishedOutboxRowsPublishesThemAfterRestart
       start_orders("orders-a", {"--kafka-bootstrap", "127.0.0.1:" + std::to_string(kafka.port())});
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 5; ++i) {
-    auto r = http_post(orders.port, "/v1/orders", {{"customer_id", 1}, {"amount_cents", i}});
+    auto r = http_post(orders.port(), "/v1/orders", {{"customer_id", 1}, {"amount_cents", i}});
     ASSERT_EQ(r.status, 201);
     ids.push_back(r.body["id"].get<std::int64_t>());
   }
-  orders.process->signal(SIGKILL);
-  orders.process->wait();
+  orders.process().signal(SIGKILL);
+  orders.process().wait();
   EXPECT_EQ(count(orders_db_, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"), 5);
 
   auto fulfillment = start_fulfillment("fulfillment-a");
@@ -138,7 +138,7 @@ TEST_F(Faults, SigkilledOrdersWithUnpublishedOutboxRowsPublishesThemAfterRestart
 TEST_F(Faults, KafkaBrokerRestartedMidStreamLosesNoAcknowledgedOrder) {
   auto fulfillment = start_fulfillment("fulfillment-a");
   auto orders = start_orders("orders-a");
-  std::atomic<int> port{orders.port};
+  std::atomic<int> port{orders.port()};
   const std::string env = std::getenv("SCHEMASHIFT_STACK_ENV");
   const std::string stack_dir = env.substr(0, env.rfind('/'));
   const Ledger ledger = post_at_fixed_rate(port, seconds(3), seconds(5), [&] {

@@ -53,11 +53,11 @@ TEST_F(DeadLetters, EachKindOfPoisonLandsInTheDlqWithHeadersAndTheConsumerCarrie
   produce_raw(topic_, "42", svc::frame(v2, event(42, 2)));
 
   auto shipment = wait_for_shipment(42);
-  ASSERT_TRUE(shipment) << fulfillment.process->output();
+  ASSERT_TRUE(shipment) << fulfillment.output();
   EXPECT_EQ(shipment->total_cents, 1500);
 
   auto dead = read_topic(svc::dead_letter_topic(topic_), poison.size());
-  ASSERT_EQ(dead.size(), poison.size()) << fulfillment.process->output();
+  ASSERT_EQ(dead.size(), poison.size()) << fulfillment.output();
   std::map<std::string, std::string> reason_of_bytes;
   for (const auto& r : dead) {
     reason_of_bytes[r.value] = r.header("dlq.reason");
@@ -100,7 +100,7 @@ TEST_F(DeadLetters, ARegistryThatIsDownIsWaitedForNotDeadLettered) {
 
   proxy.restore();
   auto shipment = wait_for_shipment(77);
-  ASSERT_TRUE(shipment) << fulfillment.process->output();
+  ASSERT_TRUE(shipment) << fulfillment.output();
   EXPECT_EQ(shipment->total_cents, 1500);
   EXPECT_TRUE(read_topic(svc::dead_letter_topic(topic_), 0, std::chrono::seconds(3)).empty());
 }

@@ -26,14 +26,15 @@ TEST_F(Outbox, HoldsWhileKafkaIsUnreachableAndDrainsWhenItReturns) {
 
   std::set<std::string> ids;
   for (int i = 0; i < 5; ++i) {
-    auto r = http_post(orders.port, "/v1/orders", {{"customer_id", 1}, {"amount_cents", 100 + i}});
+    auto r =
+        http_post(orders.port(), "/v1/orders", {{"customer_id", 1}, {"amount_cents", 100 + i}});
     ASSERT_EQ(r.status, 201) << r.text;
     ids.insert(std::to_string(r.body["id"].get<std::int64_t>()));
   }
   EXPECT_TRUE(
-      eventually([&] { return metric_value(orders.metrics_port, "orders_outbox_pending") == 5; },
+      eventually([&] { return series_value(orders.metrics_port(), "orders_outbox_pending") == 5; },
                  std::chrono::seconds(10)))
-      << metric_value(orders.metrics_port, "orders_outbox_pending");
+      << series_value(orders.metrics_port(), "orders_outbox_pending");
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_EQ(count(orders_db_, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"), 5);
   EXPECT_TRUE(read_topic(topic_, 0, std::chrono::seconds(3)).empty());
@@ -42,9 +43,9 @@ TEST_F(Outbox, HoldsWhileKafkaIsUnreachableAndDrainsWhenItReturns) {
   EXPECT_TRUE(eventually(
       [&] { return count(orders_db_, "SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0; },
       std::chrono::seconds(60)))
-      << orders.process->output();
+      << orders.output();
   EXPECT_TRUE(
-      eventually([&] { return metric_value(orders.metrics_port, "orders_outbox_pending") == 0; },
+      eventually([&] { return series_value(orders.metrics_port(), "orders_outbox_pending") == 0; },
                  std::chrono::seconds(10)));
   auto records = read_topic(topic_, 5);
   std::set<std::string> published;
@@ -58,7 +59,7 @@ TEST_F(Outbox, TwoReplicasPublishEachEventOnce) {
   constexpr int kOrders = 120;
   for (int i = 0; i < kOrders; ++i) {
     auto& to = i % 2 ? a : b;
-    auto r = http_post(to.port, i % 3 ? "/v1/orders" : "/v2/orders",
+    auto r = http_post(to.port(), i % 3 ? "/v1/orders" : "/v2/orders",
                        i % 3 ? json{{"customer_id", 2}, {"amount_cents", i}}
                              : json{{"customer_id", 2}, {"total_cents", i}});
     ASSERT_EQ(r.status, 201) << r.text;
@@ -73,8 +74,8 @@ TEST_F(Outbox, TwoReplicasPublishEachEventOnce) {
   EXPECT_EQ(records.size(), static_cast<std::size_t>(kOrders));
   EXPECT_EQ(unique.size(), static_cast<std::size_t>(kOrders));
   // Both replicas did relay (the rows were shared out, not all taken by one).
-  EXPECT_GT(metric_value(a.metrics_port, "orders_outbox_relayed_total{result=\"sent\"}") +
-                metric_value(b.metrics_port, "orders_outbox_relayed_total{result=\"sent\"}"),
+  EXPECT_GT(series_value(a.metrics_port(), "orders_outbox_relayed_total{result=\"sent\"}") +
+                series_value(b.metrics_port(), "orders_outbox_relayed_total{result=\"sent\"}"),
             kOrders - 1);
 }
 

@@ -5,49 +5,16 @@
 #include <httplib.h>
 #include <librdkafka/rdkafkacpp.h>
 
-#include "flags/flag_store.h"
 #include "support/helpers.h"
 #include "support/stack_env.h"
-#include "support/tcp_proxy.h"
 
 namespace schemashift::testing {
 
-std::string ServiceProcess::url(const std::string& path) const {
-  return "http://127.0.0.1:" + std::to_string(port) + path;
-}
-
 ServiceProcess start_service(const std::string& binary, const std::string& instance,
-                             std::vector<std::string> args, std::chrono::milliseconds timeout) {
-  ServiceProcess s;
-  s.name = binary;
-  s.instance = instance;
-  s.port = free_port();
-  s.metrics_port = free_port();
-  std::vector<std::string> argv = {std::string(SCHEMASHIFT_BINARY_DIR) + "/" + binary,
-                                   "--instance",
-                                   instance,
-                                   "--listen-host",
-                                   "127.0.0.1",
-                                   "--http-port",
-                                   std::to_string(s.port),
-                                   "--metrics-port",
-                                   std::to_string(s.metrics_port),
-                                   "--drain-delay-ms",
-                                   "0",
-                                   "--log-level",
-                                   "info"};
-  argv.insert(argv.end(), args.begin(), args.end());
-  s.process = std::make_unique<Subprocess>(argv);
-  const bool ready = eventually(
-      [&] {
-        if (!s.process->running()) return true;
-        return http_get(s.port, "/readyz").status == 200;
-      },
-      timeout);
-  if (!ready || !s.process->running())
-    throw std::runtime_error(binary + " " + instance + " did not become ready:\n" +
-                             s.process->output());
-  return s;
+                             const std::string& dsn, std::vector<std::string> args) {
+  args.push_back("--instance=" + instance);
+  args.push_back("--drain-delay-ms=0");
+  return ServiceProcess(binary, dsn, std::move(args));
 }
 
 namespace {
@@ -77,7 +44,7 @@ HttpReply http_get(int port, const std::string& path) {
   return reply_of(c.Get(path.c_str()));
 }
 
-double metric_value(int metrics_port, const std::string& metric) {
+double series_value(int metrics_port, const std::string& metric) {
   auto c = client(metrics_port);
   auto r = c.Get("/metrics");
   if (!r || r->status != 200) return -1;
@@ -170,18 +137,8 @@ void produce_raw(const std::string& topic, const std::string& key, const std::st
 bool set_flag_acknowledged(const std::string& dsn, const std::string& service,
                            const std::string& instance, const std::string& key,
                            const std::string& value, std::chrono::milliseconds timeout) {
-  pqxx::connection conn(dsn);
-  const auto generation = flags::set_flag(conn, key, value);
-  return eventually(
-      [&] {
-        pqxx::nontransaction nt(conn);
-        return !nt.exec_params(
-                      "SELECT 1 FROM schemashift.flag_acks WHERE service = $1 AND "
-                      "instance = $2 AND key = $3 AND value = $4 AND generation >= $5",
-                      service, instance, key, value, generation)
-                    .empty();
-      },
-      timeout);
+  const auto generation = set_flag(dsn, key, value);
+  return acknowledged(dsn, service, instance, key, value, generation, timeout);
 }
 
 }  // namespace schemashift::testing

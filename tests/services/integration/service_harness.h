@@ -13,22 +13,14 @@
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
-#include "support/subprocess.h"
+#include "service_process.h"
 
 namespace schemashift::testing {
 
-struct ServiceProcess {
-  std::string name, instance;
-  int port = 0, metrics_port = 0;
-  std::unique_ptr<Subprocess> process;
-  std::string url(const std::string& path) const;
-};
-
-// Starts build/bin/<binary> with `args` on free ports as `instance`; waits (up to `timeout`)
-// until /readyz answers 200, else throws with the process's output.
+// Starts build/bin/<binary> as `instance` on the database `dsn` with `args` (see
+// service_process.h for the test defaults), ready once /readyz answers 200.
 ServiceProcess start_service(const std::string& binary, const std::string& instance,
-                             std::vector<std::string> args,
-                             std::chrono::milliseconds timeout = std::chrono::seconds(60));
+                             const std::string& dsn, std::vector<std::string> args);
 
 struct HttpReply {
   int status = 0;  // 0: no answer
@@ -37,9 +29,10 @@ struct HttpReply {
 };
 HttpReply http_post(int port, const std::string& path, const nlohmann::json& body);
 HttpReply http_get(int port, const std::string& path);
-// The value of `metric` (the line starting with it, labels included) on the metrics port; -1
+// The value of the series `series` (the whole name before the value, labels included, as the
+// page writes it: `orders_outbox_pending`, `x_total{result="sent"}`) on the metrics port; -1
 // when absent.
-double metric_value(int metrics_port, const std::string& metric);
+double series_value(int metrics_port, const std::string& series);
 
 struct TopicRecord {
   std::int32_t partition = 0;

@@ -43,8 +43,7 @@ CustomersStandIn::CustomersStandIn() {
 
 ServiceProcess ServicesTest::start_orders(const std::string& instance,
                                           std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--database-dsn", orders_db_.dsn(), "--orders-topic",
-                                   topic_,           "--flag-poll-ms", "200"};
+  std::vector<std::string> args = {"--orders-topic", topic_};
   bool has_kafka = false, has_registry = false;
   for (const auto& a : extra) {
     has_kafka = has_kafka || a == "--kafka-bootstrap";
@@ -54,16 +53,14 @@ ServiceProcess ServicesTest::start_orders(const std::string& instance,
   if (!has_registry)
     args.insert(args.end(), {"--schema-registry-url", stack_var("SCHEMA_REGISTRY_URL")});
   args.insert(args.end(), extra.begin(), extra.end());
-  return start_service("orders-service", instance, args);
+  return start_service("orders-service", instance, orders_db_.dsn(), args);
 }
 
 ServiceProcess ServicesTest::start_fulfillment(const std::string& instance,
                                                std::vector<std::string> extra) {
-  std::vector<std::string> args = {"--database-dsn",    fulfillment_db_.dsn(),
-                                   "--orders-topic",    topic_,
+  std::vector<std::string> args = {"--orders-topic",    topic_,
                                    "--consumer-group",  group_,
-                                   "--kafka-bootstrap", stack_var("KAFKA_BOOTSTRAP"),
-                                   "--flag-poll-ms",    "200"};
+                                   "--kafka-bootstrap", stack_var("KAFKA_BOOTSTRAP")};
   bool has_registry = false, has_customers = false;
   for (const auto& a : extra) {
     has_registry = has_registry || a == "--schema-registry-url";
@@ -73,7 +70,7 @@ ServiceProcess ServicesTest::start_fulfillment(const std::string& instance,
     args.insert(args.end(), {"--schema-registry-url", stack_var("SCHEMA_REGISTRY_URL")});
   if (!has_customers) args.insert(args.end(), {"--customers-url", customers_.url()});
   args.insert(args.end(), extra.begin(), extra.end());
-  return start_service("fulfillment-service", instance, args);
+  return start_service("fulfillment-service", instance, fulfillment_db_.dsn(), args);
 }
 
 std::optional<ShipmentRow> ServicesTest::wait_for_shipment(std::int64_t order_id,
