@@ -9,7 +9,7 @@ PACKAGES=(
   libcpp-httplib-dev nlohmann-json3-dev libpqxx-dev librdkafka-dev libyaml-cpp-dev
   libspdlog-dev libgtest-dev libgmock-dev libssl-dev
   postgresql postgresql-contrib
-  openssl curl python3 maven openjdk-17-jre-headless kcat clang-format prometheus
+  openssl curl python3 python3-venv maven openjdk-17-jre-headless kcat clang-format prometheus
   ccache libpg-query-dev
   libcli11-dev prometheus-cpp-dev
   shellcheck  # kind/'s scripts (tests/kind/static_checks.sh)

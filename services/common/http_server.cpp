@@ -36,7 +36,8 @@ class BoundedQueue : public httplib::TaskQueue {
   void enqueue(std::function<void()> fn) override {
     {
       std::lock_guard lock(mu_);
-      if (jobs_.size() < limit_) {
+      // Waiting jobs are taken first by the idle workers; `limit_` more may wait.
+      if (jobs_.size() < limit_ + idle_) {
         jobs_.push_back(std::move(fn));
       } else {
         rejects_.push_back(std::move(fn));
@@ -63,7 +64,9 @@ class BoundedQueue : public httplib::TaskQueue {
       std::function<void()> fn;
       {
         std::unique_lock lock(mu_);
+        if (!overload) ++idle_;
         cv_.wait(lock, [&] { return !queue.empty() || shutdown_; });
+        if (!overload) --idle_;
         if (queue.empty()) return;  // shut down, and every queued connection served
         fn = std::move(queue.front());
         queue.pop_front();
@@ -77,6 +80,7 @@ class BoundedQueue : public httplib::TaskQueue {
   std::condition_variable cv_;
   std::deque<std::function<void()>> jobs_, rejects_;
   bool shutdown_ = false;
+  std::size_t idle_ = 0;  // workers waiting for a job
   std::vector<std::thread> workers_;
 };
 
