@@ -182,7 +182,7 @@ cmd_down() {
     esac
   done
   postgres_down
-  rm -rf "$STACK_DIR"/{data,pids,pki,helm,prometheus,env,ports,secrets,kubeconfig*,kafka*.properties}
+  rm -rf "$STACK_DIR"/{data,pids,pki,helm,prometheus,env,ports,secrets,kubeconfig*,kafka*.properties,real-node}
   log "stack in $STACK_DIR is down"
 }
 

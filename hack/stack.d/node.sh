@@ -14,7 +14,14 @@
 #       shims stopped, mounts, network namespaces, cgroups, iptables chains and the bridge
 #       removed, kernel settings put back.
 
-REAL_NODE="${SCHEMASHIFT_REAL_NODE:-1}"
+# A stack keeps the choice it was first brought up with (in $STACK_DIR/real-node), so a
+# `restart COMPONENT` or a second `up` without the variable does not change it.
+if [[ -z "${SCHEMASHIFT_REAL_NODE:-}" && -f "$STACK_DIR/real-node" ]]; then
+  REAL_NODE="$(cat "$STACK_DIR/real-node")"
+else
+  REAL_NODE="${SCHEMASHIFT_REAL_NODE:-1}"
+fi
+echo "$REAL_NODE" >"$STACK_DIR/real-node"
 NODE_OWNER_FILE=/run/schemashift/real-node.owner
 NODE_NAME=schemashift-node
 NODE_BRIDGE=schemashift0
