@@ -2,6 +2,7 @@
 // proxy) and back, SIGTERM with a request in flight, and more connections than its pool takes.
 #include <signal.h>
 
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -131,16 +132,51 @@ TEST(CustomersFaults, SigtermFinishesTheRequestInFlightThenExitsZero) {
   EXPECT_FALSE(svc.log_lines("shutdown complete").empty()) << svc.output();
 }
 
+TEST(CustomersFaults, ARequestThatNeverEndsCannotHoldTheProcessPastItsGrace) {
+  ScratchDatabase db("customers_grace");
+  ServiceProcess svc(
+      "customers-service", db.dsn(),
+      {"--drain-delay-ms=200", "--shutdown-grace-ms=2000", "--db-statement-timeout-ms=60000"});
+  auto c = svc.client();
+  ASSERT_EQ(c.Post("/v1/customers", kAlice, "application/json")->status, 201);
+  TableLock lock(db);  // never released while the service lives
+  auto stuck = std::async(std::launch::async, [&] {
+    auto slow = svc.client();
+    return static_cast<bool>(slow.Get("/v1/customers/1"));
+  });
+  std::this_thread::sleep_for(300ms);
+  const auto t0 = Clock::now();
+  svc.process().signal(SIGTERM);
+  const int code = svc.process().wait();
+  const auto took = Clock::now() - t0;
+  EXPECT_EQ(code, 1) << "a shutdown that did not drain is not a clean exit";
+  EXPECT_GE(took, 1900ms);
+  EXPECT_LT(took, 3500ms) << "the grace is a deadline";
+  EXPECT_FALSE(svc.log_lines("shutdown grace expired; exiting now").empty()) << svc.output();
+  EXPECT_FALSE(stuck.get()) << "the stuck request's connection ended with the process";
+}
+
 TEST(CustomersFaults, ConnectionsBeyondThePoolAndQueueGet503AtOnce) {
   ScratchDatabase db("customers_overload");
   ServiceProcess svc("customers-service", db.dsn(), {"--http-threads=1", "--http-queue=0"});
-  auto c = svc.client();
-  ASSERT_EQ(c.Post("/v1/customers", kAlice, "application/json")->status, 201);
+  // With one worker and no queue, a connection that arrives while the worker is still closing
+  // the previous one is refused too: the set-up retries until it gets the worker.
+  auto until_served = [&](const std::function<httplib::Result(httplib::Client&)>& call) {
+    auto c = svc.client();
+    for (int i = 0; i < 100; ++i) {
+      auto r = call(c);
+      if (r && r->status != 503) return r->status;
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  };
+  ASSERT_EQ(until_served([](httplib::Client& c) {
+              return c.Post("/v1/customers", kAlice, "application/json");
+            }),
+            201);
   TableLock lock(db);
   auto busy = std::async(std::launch::async, [&] {
-    auto slow = svc.client();
-    auto r = slow.Get("/v1/customers/1");
-    return r ? r->status : -1;
+    return until_served([](httplib::Client& c) { return c.Get("/v1/customers/1"); });
   });
   std::this_thread::sleep_for(300ms);
   const auto t0 = Clock::now();
