@@ -156,6 +156,30 @@ TEST(CustomersFaults, ARequestThatNeverEndsCannotHoldTheProcessPastItsGrace) {
   EXPECT_FALSE(stuck.get()) << "the stuck request's connection ended with the process";
 }
 
+TEST(CustomersFaults, ABusyPoolIsNotADownDatabaseForReadiness) {
+  ScratchDatabase db("customers_busy");
+  ServiceProcess svc("customers-service", db.dsn(), {"--db-pool-size=1"});
+  auto c = svc.client();
+  ASSERT_EQ(c.Post("/v1/customers", kAlice, "application/json")->status, 201);
+  TableLock lock(db);
+  auto busy = std::async(std::launch::async, [&] {
+    auto slow = svc.client();
+    auto r = slow.Get("/v1/customers/1");
+    return r ? r->status : -1;
+  });
+  std::this_thread::sleep_for(300ms);  // the only connection waits on the lock
+  const auto t0 = Clock::now();
+  auto ready = c.Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  EXPECT_LT(Clock::now() - t0, 500ms) << "the probe does not queue behind the requests";
+  auto other = c.Get("/v1/customers/1");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 503) << "a request does wait, and gives up at the acquire timeout";
+  lock.release();
+  EXPECT_EQ(busy.get(), 200);
+}
+
 TEST(CustomersFaults, ConnectionsBeyondThePoolAndQueueGet503AtOnce) {
   ScratchDatabase db("customers_overload");
   ServiceProcess svc("customers-service", db.dsn(), {"--http-threads=1", "--http-queue=0"});
