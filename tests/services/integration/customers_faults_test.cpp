@@ -130,6 +130,38 @@ TEST(CustomersFaults, SigtermFinishesTheRequestInFlightThenExitsZero) {
   EXPECT_EQ(in_flight.get(), 200) << "the in-flight request completed";
   EXPECT_EQ(svc.process().wait(), 0) << svc.output();
   EXPECT_FALSE(svc.log_lines("shutdown complete").empty()) << svc.output();
+  const auto steps = svc.log_lines("shutdown step done");
+  ASSERT_EQ(steps.size(), 1u) << svc.output();
+  EXPECT_EQ(steps[0]["step"], "flag agent") << "the hooks run after the drain";
+}
+
+TEST(CustomersFaults, NotReadyUntilTheFlagsCouldBeRead) {
+  ScratchDatabase db("customers_flagwait");
+  // The flag tables exist but this role may not read them (a misconfigured grant).
+  db.admin(
+      "CREATE SCHEMA schemashift; "
+      "CREATE TABLE schemashift.flags (key text PRIMARY KEY, value text NOT NULL, "
+      " generation bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now()); "
+      "CREATE TABLE schemashift.flag_acks (service text NOT NULL, instance text NOT NULL, "
+      " key text NOT NULL, value text NOT NULL, generation bigint NOT NULL, "
+      " heartbeat_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (service, instance, key))");
+  ServiceProcess svc("customers-service", db.dsn(), {}, /*wait_ready=*/false);
+  auto c = svc.client();
+  std::this_thread::sleep_for(1500ms);
+  auto pending = c.Get("/readyz");
+  ASSERT_TRUE(pending);
+  EXPECT_EQ(pending->status, 503);
+  EXPECT_EQ(json::parse(pending->body)["checks"]["flags"], "pending") << pending->body;
+  EXPECT_EQ(json::parse(pending->body)["checks"]["database"], "ok");
+  db.admin("GRANT USAGE, CREATE ON SCHEMA schemashift TO " + db.role() +
+           "; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA schemashift TO " + db.role());
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto r = c.Get("/readyz");
+        return r && r->status == 200;
+      },
+      10s))
+      << svc.output();
 }
 
 TEST(CustomersFaults, ARequestThatNeverEndsCannotHoldTheProcessPastItsGrace) {
