@@ -85,6 +85,16 @@ bool PgPool::healthy() {
   }
 }
 
+void PgPool::drop_idle() {
+  std::vector<std::unique_ptr<pqxx::connection>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    open_ -= static_cast<int>(idle_.size());
+    dropped.swap(idle_);
+  }
+  cv_.notify_all();
+}  // closed here, outside the lock
+
 int PgPool::open() const {
   std::lock_guard lock(mu_);
   return open_;

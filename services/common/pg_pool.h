@@ -53,6 +53,9 @@ class PgPool {
   // and a probe must not wait behind the requests.
   bool healthy();
   int open() const;  // connections open now (idle and leased)
+  // Closes the idle connections: after one was found broken the others, opened to the same
+  // server, most likely are too (a restart, a failover), so they are not handed out again.
+  void drop_idle();
 
  private:
   std::unique_ptr<pqxx::connection> connect();
@@ -94,6 +97,7 @@ auto with_transaction(PgPool& pool, F&& f) {
       throw;
     } catch (const pqxx::broken_connection&) {
       lease.discard();
+      pool.drop_idle();
       if (attempt >= 1) throw;
     }
   }

@@ -97,6 +97,43 @@ TEST(CustomersFaults, TheDatabaseGoneIs503WithRetryAfterAndTheServiceRecoversWhe
   EXPECT_EQ(svc.output().find(db.password()), std::string::npos);
 }
 
+TEST(CustomersFaults, ConnectionsTheDatabaseDroppedAreReplacedWithoutFailingRequests) {
+  ScratchDatabase db("customers_dropped");
+  ServiceProcess svc("customers-service", db.dsn(), {"--db-pool-size=4"});
+  auto c = svc.client();
+  ASSERT_EQ(c.Post("/v1/customers", kAlice, "application/json")->status, 201);
+  {  // three requests at once: the pool opens (and then keeps idle) several connections
+    TableLock lock(db);
+    std::vector<std::future<int>> parallel;
+    for (int i = 0; i < 3; ++i)
+      parallel.push_back(std::async(std::launch::async, [&] {
+        auto r = svc.client().Get("/v1/customers/1");
+        return r ? r->status : -1;
+      }));
+    std::this_thread::sleep_for(300ms);
+    lock.release();
+    for (auto& f : parallel) ASSERT_EQ(f.get(), 200);
+  }
+  {
+    pqxx::connection admin(db.admin_dsn());
+    ASSERT_GE(std::stoi(scalar(admin, "SELECT count(*) FROM pg_stat_activity WHERE usename = '" +
+                                          db.role() + "'")),
+              4)
+        << "three pooled connections and the flag agent's";
+  }
+  db.admin("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '" + db.role() +
+           "' AND pid <> pg_backend_pid()");
+  std::this_thread::sleep_for(300ms);
+  for (const std::string path : {"/v1/customers/1", "/v2/customers?limit=5"}) {
+    auto r = c.Get(path.c_str());
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200) << path << ": " << r->body;
+  }
+  auto w = c.Post("/v1/customers", kAlice, "application/json");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->status, 201);
+}
+
 TEST(CustomersFaults, SigtermFinishesTheRequestInFlightThenExitsZero) {
   ScratchDatabase db("customers_sigterm");
   ServiceProcess svc("customers-service", db.dsn(), {"--drain-delay-ms=1000"});
