@@ -4,9 +4,7 @@
 #include <signal.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <mutex>
 #include <thread>
 
 #include "http_server.h"
@@ -48,24 +46,20 @@ void Lifecycle::run_until_signal() {
   while (sigwait(&set, &sig) != 0) {
   }
   log_info("shutdown signal", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  const auto deadline = Clock::now() + cfg_.shutdown_grace;
+  // The grace period is a promise to the kubelet: whatever hangs (a request, a hook, a
+  // destructor after this returns), the process ends in time.
+  std::thread([deadline, grace = cfg_.shutdown_grace] {
+    std::this_thread::sleep_until(deadline);
+    log_error("shutdown grace expired; exiting now", {{"grace_ms", grace.count()}});
+    std::_Exit(1);
+  }).detach();
   shut_down();
 }
 
 void Lifecycle::shut_down() {
   if (shutting_down_.exchange(true)) return;
   const auto deadline = Clock::now() + cfg_.shutdown_grace;
-  // The grace period is a promise to the kubelet: whatever hangs, the process ends in time.
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  std::thread watchdog([&] {
-    std::unique_lock lock(mu);
-    if (!cv.wait_until(lock, deadline, [&] { return done; })) {
-      log_error("shutdown grace expired; exiting now", {{"grace_ms", cfg_.shutdown_grace.count()}});
-      std::_Exit(1);
-    }
-  });
-
   log_info("not ready; draining", {{"drain_delay_ms", cfg_.drain_delay.count()}});
   std::this_thread::sleep_until(std::min(deadline, Clock::now() + cfg_.drain_delay));
   if (server_) {
@@ -81,12 +75,6 @@ void Lifecycle::shut_down() {
       log_error("shutdown step failed", {{"step", name}, {"error", e.what()}});
     }
   }
-  {
-    std::lock_guard lock(mu);
-    done = true;
-  }
-  cv.notify_all();
-  watchdog.join();
   log_info("shutdown complete");
 }
 

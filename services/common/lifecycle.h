@@ -3,7 +3,8 @@
 //   /readyz answers 503; sleep drain_delay (the endpoints controller takes the pod out);
 //   the API listener closes; in-flight requests finish; then the service's hooks run in the
 //   order registered (flush the producer, commit offsets, stop the relay/consumer, stop the
-//   flag agent) — all within shutdown_grace, after which the process exits 1 at once.
+//   flag agent) — all within shutdown_grace, counted from the signal; when it expires, the
+//   process exits 1 at once, wherever it is (even in the destructors after run returned).
 // Construct it in main before any thread starts: it blocks the signals for every thread.
 #pragma once
 
@@ -27,7 +28,8 @@ class Lifecycle {
   void on_shutdown(std::string name, std::function<void()> hook);
   // Blocks until SIGTERM/SIGINT, runs the shutdown sequence, returns (main then returns 0).
   void run_until_signal();
-  // The same sequence without a signal (for tests and for a fatal error in a component).
+  // The same sequence without a signal (for tests and for a fatal error in a component);
+  // unlike run_until_signal it does not end the process when the grace expires.
   void shut_down();
   bool ready() const { return ready_.load() && !shutting_down_.load(); }
   void set_ready(bool ready) { ready_ = ready; }

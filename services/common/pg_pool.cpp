@@ -55,6 +55,7 @@ PgPool::Lease PgPool::acquire() {
 void PgPool::give_back(std::unique_ptr<pqxx::connection> conn) {
   std::lock_guard lock(mu_);
   if (conn) {
+    last_healthy_ = std::chrono::steady_clock::now();
     idle_.push_back(std::move(conn));
   } else {
     --open_;
@@ -63,6 +64,12 @@ void PgPool::give_back(std::unique_ptr<pqxx::connection> conn) {
 }
 
 bool PgPool::healthy() {
+  {
+    std::lock_guard lock(mu_);
+    if (idle_.empty() && open_ >= size_ &&
+        std::chrono::steady_clock::now() - last_healthy_ < std::chrono::seconds(5))
+      return true;
+  }
   try {
     auto lease = acquire();
     try {
@@ -77,6 +84,16 @@ bool PgPool::healthy() {
     return false;
   }
 }
+
+void PgPool::drop_idle() {
+  std::vector<std::unique_ptr<pqxx::connection>> dropped;
+  {
+    std::lock_guard lock(mu_);
+    open_ -= static_cast<int>(idle_.size());
+    dropped.swap(idle_);
+  }
+  cv_.notify_all();
+}  // closed here, outside the lock
 
 int PgPool::open() const {
   std::lock_guard lock(mu_);

@@ -47,9 +47,15 @@ class PgPool {
     bool discard_ = false;
   };
 
-  Lease acquire();   // throws Unavailable when the timeout passes or the database is down
-  bool healthy();    // SELECT 1 within the acquire timeout (for /readyz)
+  Lease acquire();  // throws Unavailable when the timeout passes or the database is down
+  // SELECT 1 within the acquire timeout (for /readyz). When every connection is leased and one
+  // came back healthy in the last few seconds, that counts: a busy pool is not a down database,
+  // and a probe must not wait behind the requests.
+  bool healthy();
   int open() const;  // connections open now (idle and leased)
+  // Closes the idle connections: after one was found broken the others, opened to the same
+  // server, most likely are too (a restart, a failover), so they are not handed out again.
+  void drop_idle();
 
  private:
   std::unique_ptr<pqxx::connection> connect();
@@ -62,6 +68,7 @@ class PgPool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   int open_ = 0;
+  std::chrono::steady_clock::time_point last_healthy_{};  // a connection came back unbroken
 };
 
 // `dsn` with connect_timeout set (key=value or URI form), unless it names one already.
@@ -90,6 +97,7 @@ auto with_transaction(PgPool& pool, F&& f) {
       throw;
     } catch (const pqxx::broken_connection&) {
       lease.discard();
+      pool.drop_idle();
       if (attempt >= 1) throw;
     }
   }

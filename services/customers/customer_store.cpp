@@ -99,32 +99,22 @@ Modes Modes::of(const svc::Flags& flags) {
   return {flags.mode(kGivenName), flags.mode(kAddresses), flags.mode(kPreferredLanguage)};
 }
 
+// Reads go through with_transaction too: a connection the database dropped (a restart, a
+// failover) is replaced and the read tried once more instead of failing the request.
 std::optional<Customer> CustomerStore::get(std::int64_t id) {
   const auto m = Modes::of(flags_);
-  auto lease = pool_.acquire();
-  try {
-    pqxx::read_transaction tx(lease.conn());
-    return read_one(tx, m, id);
-  } catch (const pqxx::broken_connection&) {
-    lease.discard();
-    throw;
-  }
+  return svc::with_transaction(pool_, [&](pqxx::work& tx) { return read_one(tx, m, id); });
 }
 
 std::vector<Customer> CustomerStore::list(std::int64_t after, int limit) {
   const auto m = Modes::of(flags_);
-  auto lease = pool_.acquire();
-  try {
-    pqxx::read_transaction tx(lease.conn());
+  return svc::with_transaction(pool_, [&](pqxx::work& tx) {
     std::vector<Customer> out;
     for (const auto& r :
          tx.exec_params(select_sql(m) + " WHERE c.id > $1 ORDER BY c.id LIMIT $2", after, limit))
       out.push_back(from_row(r));
     return out;
-  } catch (const pqxx::broken_connection&) {
-    lease.discard();
-    throw;
-  }
+  });
 }
 
 Customer CustomerStore::create(const Customer& c) {

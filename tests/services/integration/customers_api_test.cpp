@@ -14,6 +14,7 @@ namespace {
 
 using namespace schemashift::testing;
 using nlohmann::json;
+using namespace std::chrono_literals;
 
 const httplib::Headers kClient = {{"X-Client-Id", "api-test"}};
 
@@ -248,7 +249,16 @@ TEST_F(CustomersApiTest, MetricsCountRequestsPerClientRoutePatternAndVersion) {
   client_.Get("/v1/customers/1", {{"X-Client-Id", "crm"}});
   client_.Get("/v2/customers/1", {{"X-Client-Id", "crm"}});
   client_.Get("/v1/customers/4040", {{"X-Client-Id", "crm"}});
-  const auto text = svc_.metrics();
+  // A request is counted when its log line is written, just after its response went out.
+  std::string text;
+  EXPECT_TRUE(eventually(
+      [&] {
+        text = svc_.metrics();
+        return metric_value(text, "http_requests_total",
+                            {"route=\"/v1/customers/:id\"", "status=\"404\"", "client=\"crm\""}) ==
+               1;
+      },
+      5s));
   EXPECT_EQ(metric_value(text, "http_requests_total",
                          {"route=\"/v1/customers/:id\"", "method=\"GET\"", "status=\"200\"",
                           "api_version=\"v1\"", "client=\"legacy-billing\""}),
@@ -273,14 +283,24 @@ TEST_F(CustomersApiTest, MetricsCountRequestsPerClientRoutePatternAndVersion) {
 }
 
 TEST_F(CustomersApiTest, LogsAreJsonLinesWithoutThePassword) {
-  client_.Get("/v1/customers");
-  const auto out = svc_.output();
-  EXPECT_EQ(out.find(db_.password()), std::string::npos);
-  auto requests = svc_.log_lines("request");
-  ASSERT_FALSE(requests.empty()) << out;
-  EXPECT_EQ(requests.back()["service"], "customers");
-  EXPECT_EQ(requests.back()["instance"], svc_.instance());
-  EXPECT_EQ(requests.back()["route"], "/v1/customers");
+  client_.Get("/v1/customers", {{"X-Request-Id", "log-line-test"}});
+  // The access log line is written after the response went out.
+  json line;
+  ASSERT_TRUE(eventually(
+      [&] {
+        for (const auto& l : svc_.log_lines("request"))
+          if (l.value("request_id", "") == "log-line-test") line = l;
+        return line.is_object();
+      },
+      5s))
+      << svc_.output();
+  EXPECT_EQ(line["service"], "customers");
+  EXPECT_EQ(line["instance"], svc_.instance());
+  EXPECT_EQ(line["route"], "/v1/customers");
+  EXPECT_EQ(line["status"], 200);
+  EXPECT_TRUE(line.contains("ts") && line.contains("duration_ms"));
+  EXPECT_EQ(svc_.output().find(db_.password()), std::string::npos);
+  EXPECT_FALSE(svc_.log_lines("starting").empty());
 }
 
 }  // namespace

@@ -243,9 +243,13 @@ TEST_F(CustomersFlagsTest, V1IsDeprecatedWithHeadersThenGoneNamingV2) {
     EXPECT_EQ(h.find("Link")->second, "</v2/customers>; rel=\"successor-version\"");
   }
   EXPECT_EQ(call("GET", "/v2/customers/" + id)["name"]["given"], "vera");
-  EXPECT_EQ(metric_value(svc_.metrics(), "http_requests_total",
-                         {"route=\"/v1/customers/:id\"", "method=\"GET\"", "status=\"410\""}),
-            1);
+  EXPECT_TRUE(eventually(
+      [&] {
+        return metric_value(svc_.metrics(), "http_requests_total",
+                            {"route=\"/v1/customers/:id\"", "method=\"GET\"", "status=\"410\""}) ==
+               1;
+      },
+      5s));
   // Rolled back, v1 answers again.
   move("customers.v1_lifecycle", "read-new");
   call("GET", "/v1/customers/" + id);
