@@ -182,6 +182,8 @@ TEST_P(ServiceChart, TheContractsEnvironment) {
   }
   EXPECT_EQ(str(env_var(c, "CUSTOMERS_URL")["value"]),
             service() == "fulfillment" ? "http://customers:8080" : "");
+  EXPECT_EQ(str(env_var(c, "CONSUMER_GROUP")["value"]),
+            service() == "fulfillment" ? "fulfillment" : "");
   // The kubelet's grace outlasts the service's own drain (SHUTDOWN_GRACE_MS + DRAIN_DELAY_MS).
   const int grace_s =
       deployment(r)["spec"]["template"]["spec"]["terminationGracePeriodSeconds"].as<int>(0);
@@ -282,6 +284,7 @@ TEST_P(ServiceChart, BadValuesAreRefusedNamingTheField) {
   }
   if (service() == "fulfillment") {
     cases.push_back({"--set customers.url=ftp://c", "url"});
+    cases.push_back({"--set consumerGroup=a\\ b", "consumerGroup"});
   }
   for (const auto& c : cases) {
     auto r = helm_template(chart(service()), c.args);

@@ -113,6 +113,10 @@ spec:
             - name: ORDERS_TOPIC
               value: {{ . | quote }}
             {{- end }}
+            {{- with .Values.consumerGroup }}
+            - name: CONSUMER_GROUP
+              value: {{ . | quote }}
+            {{- end }}
             {{- with .Values.customers }}
             - name: CUSTOMERS_URL
               value: {{ .url | quote }}

@@ -1,0 +1,126 @@
+#include "e2e/services_shop.h"
+
+#include <thread>
+
+#include "support/helpers.h"
+#include "support/stack_env.h"
+
+namespace schemashift::testing {
+
+namespace {
+
+const std::string kCharts = std::string(SCHEMASHIFT_SOURCE_DIR) + "/charts/";
+
+// The scratch database as a pod reaches it: the primary's in-cluster address, same port.
+std::string in_cluster_dsn(const ScratchDatabase& db) {
+  return "host=" + stack_var("PG_PRIMARY_HOST_INCLUSTER") +
+         " port=" + stack_var("PG_PRIMARY_PORT_INCLUSTER") + " dbname=" + db.name() +
+         " user=" + db.role() + " password=" + db.password();
+}
+
+}  // namespace
+
+Shop::Shop() : ns_("shop-" + unique_suffix()), topic_("orders.order-created." + unique_suffix()) {
+  for (const auto& s : kShopServices) dbs_[s] = std::make_unique<ScratchDatabase>(s);
+  const std::string manifest = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: " + ns_ +
+                               "\n  labels:\n"
+                               "    pod-security.kubernetes.io/enforce: restricted\n"
+                               "    pod-security.kubernetes.io/warn: restricted\n";
+  auto created =
+      run_command("printf '%s' " + shell_quote(manifest) + " | " + testing::kubectl("apply -f -"));
+  if (created.exit_code != 0) throw std::runtime_error("namespace " + ns_ + ": " + created.output);
+  for (const auto& s : kShopServices) {
+    // Through stdin, so the password is on no command line.
+    auto secret = run_command("printf '%s' " + shell_quote(in_cluster_dsn(*dbs_[s])) + " | " +
+                              testing::kubectl("-n " + ns_ + " create secret generic " + s +
+                                               "-db --from-file=dsn=/dev/stdin"));
+    if (secret.exit_code != 0) throw std::runtime_error("secret " + s + ": " + secret.output);
+  }
+}
+
+Shop::~Shop() {
+  for (auto it = releases_.rbegin(); it != releases_.rend(); ++it)
+    (void)helm("uninstall " + *it + " -n " + ns_ + " --wait --timeout 60s");
+  (void)run_command(testing::kubectl("delete namespace " + ns_ + " --wait=true --timeout=60s"));
+}
+
+CommandResult Shop::helm(const std::string& args) const {
+  std::string env;
+  for (const char* v : {"KUBECONFIG", "HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME"})
+    env += std::string(v) + "=" + shell_quote(stack_var(v)) + " ";
+  return run_command("env " + env + shell_quote(stack_var("HELM_BIN")) + " " + args);
+}
+
+CommandResult Shop::kubectl(const std::string& args) const {
+  return run_command(testing::kubectl("-n " + ns_ + " " + args));
+}
+
+CommandResult Shop::install(const std::string& service, const std::string& values) {
+  std::string args = "install " + service + " " + shell_quote(kCharts + service) + " -n " + ns_ +
+                     " --set database.existingSecret=" + service + "-db";
+  if (service != "customers") {
+    args += " --set kafka.bootstrap=" + stack_var("KAFKA_BOOTSTRAP_INCLUSTER") +
+            " --set schemaRegistry.url=" + stack_var("SCHEMA_REGISTRY_URL_INCLUSTER") +
+            " --set ordersTopic=" + topic_;
+  }
+  if (service == "fulfillment")
+    args += " --set customers.url=http://customers." + ns_ + ".svc:8080";
+  args +=
+      " --set-string nodeSelector.schemashift\\.io/node=real " + values + " --wait --timeout 180s";
+  releases_.push_back(service);
+  return helm(args);
+}
+
+void Shop::install_all(const std::map<std::string, std::string>& values) {
+  for (const auto& s : kShopServices) {
+    auto it = values.find(s);
+    auto r = install(s, it == values.end() ? "" : it->second);
+    if (r.exit_code != 0)
+      throw std::runtime_error("helm install " + s + " failed:\n" + r.output + describe(s));
+  }
+}
+
+std::string Shop::url(const std::string& service) const {
+  auto ip = kubectl("get service " + service + " -o jsonpath='{.spec.clusterIP}'");
+  return "http://" + ip.output + ":8080";
+}
+
+std::string Shop::metrics_url(const std::string& service) const {
+  auto ip = kubectl("get service " + service + " -o jsonpath='{.spec.clusterIP}'");
+  return "http://" + ip.output + ":9090";
+}
+
+nlohmann::json Shop::pods(const std::string& service) const {
+  CommandResult r;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    r = run_command(testing::kubectl("-n " + ns_ + " get pods -l app.kubernetes.io/instance=" +
+                                     service + " -o json") +
+                    " 2>/dev/null");
+    if (r.exit_code == 0) return nlohmann::json::parse(r.output)["items"];
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  throw std::runtime_error("kubectl get pods: " + r.output);
+}
+
+std::vector<std::string> Shop::ready_pods(const std::string& service) const {
+  std::vector<std::string> names;
+  for (const auto& pod : pods(service)) {
+    if (pod["metadata"].contains("deletionTimestamp")) continue;
+    for (const auto& c : pod["status"].value("conditions", nlohmann::json::array())) {
+      if (c.value("type", "") == "Ready" && c.value("status", "") == "True")
+        names.push_back(pod["metadata"]["name"]);
+    }
+  }
+  return names;
+}
+
+std::string Shop::describe(const std::string& service) const {
+  return "\n--- pods ---\n" + kubectl("get pods -o wide").output + "\n--- events ---\n" +
+         kubectl("get events --sort-by=.lastTimestamp").output + "\n--- logs of " + service +
+         " ---\n" +
+         kubectl("logs -l app.kubernetes.io/instance=" + service +
+                 " --tail=30 --prefix --all-containers")
+             .output;
+}
+
+}  // namespace schemashift::testing
