@@ -11,7 +11,7 @@ PACKAGES=(
   postgresql postgresql-contrib
   openssl curl python3 maven openjdk-17-jre-headless kcat clang-format prometheus
   ccache libpg-query-dev
-  libcli11-dev
+  libcli11-dev prometheus-cpp-dev
   containerd runc containernetworking-plugins iptables conntrack  # the real node (hack/stack.d/node.sh)
 )
 

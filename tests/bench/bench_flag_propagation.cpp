@@ -9,7 +9,7 @@
 #include <pqxx/pqxx>
 
 #include "bench_report.h"
-#include "flags/flag_agent.h"
+#include "flag_agent.h"
 #include "flags/flag_store.h"
 #include "support/stack_env.h"
 
@@ -24,15 +24,15 @@ std::vector<double> propagation(const std::string& dsn, bool listen, int instanc
   const std::string service =
       std::string("b10-") + (listen ? "notify-" : "poll-") + testing::unique_suffix();
   const std::string key = "bench." + service;
-  std::vector<std::unique_ptr<flags::FlagAgent>> agents;
+  std::vector<std::unique_ptr<svc::FlagAgent>> agents;
   for (int i = 0; i < instances; ++i) {
-    agents.push_back(std::make_unique<flags::FlagAgent>(
-        flags::AgentOptions{.dsn = dsn,
-                            .service = service,
-                            .instance = "i" + std::to_string(i),
-                            .poll = std::chrono::milliseconds(1000),
-                            .heartbeat = std::chrono::milliseconds(1000),
-                            .listen = listen},
+    agents.push_back(std::make_unique<svc::FlagAgent>(
+        svc::AgentOptions{.dsn = dsn,
+                          .service = service,
+                          .instance = "i" + std::to_string(i),
+                          .poll = std::chrono::milliseconds(1000),
+                          .heartbeat = std::chrono::milliseconds(1000),
+                          .listen = listen},
         [](const std::string&, const std::string&) { return true; }));
     agents.back()->start();
   }

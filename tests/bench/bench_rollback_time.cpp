@@ -15,7 +15,7 @@
 #include <pqxx/pqxx>
 
 #include "bench_report.h"
-#include "flags/flag_agent.h"
+#include "flag_agent.h"
 #include "support/helpers.h"
 #include "support/http_endpoint.h"
 #include "support/process.h"
@@ -61,10 +61,10 @@ int main(int argc, char** argv) {
       "{\"nodeSelector\":{\"type\":\"kwok\"},\"tolerations\":[{\"key\":\"kwok.x-k8s.io/node\","
       "\"operator\":\"Exists\",\"effect\":\"NoSchedule\"}]}}}}'"));
   testing::run_command(kubectl("-n " + ns + " rollout status deployment/orders --timeout=60s"));
-  std::vector<std::unique_ptr<flags::FlagAgent>> instances;
+  std::vector<std::unique_ptr<svc::FlagAgent>> instances;
   for (const char* id : {"orders-a", "orders-b"}) {
-    instances.push_back(std::make_unique<flags::FlagAgent>(
-        flags::AgentOptions{.dsn = dsn, .service = "orders", .instance = id, .heartbeat = 500ms},
+    instances.push_back(std::make_unique<svc::FlagAgent>(
+        svc::AgentOptions{.dsn = dsn, .service = "orders", .instance = id, .heartbeat = 500ms},
         [](const std::string&, const std::string&) { return true; }));
     instances.back()->start();
   }

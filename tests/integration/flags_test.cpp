@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
-#include "flags/flag_agent.h"
+#include "flag_agent.h"
 #include "flags/flag_store.h"
 #include "support/stack_env.h"
 
@@ -17,6 +17,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using namespace schemashift::flags;
+using schemashift::svc::AgentOptions;
+using schemashift::svc::FlagAgent;
 using schemashift::testing::stack_var;
 using schemashift::testing::unique_suffix;
 using Clock = std::chrono::steady_clock;

@@ -17,7 +17,7 @@
 
 #include "common/time.h"
 #include "controller/pg_runner.h"
-#include "flags/flag_agent.h"
+#include "flag_agent.h"
 #include "gates/pg_statements.h"
 #include "gates/replica_lag.h"
 #include "migration/decide.h"
@@ -210,12 +210,12 @@ TEST_F(HostileDatabase, AWholeMigrationAndItsGatesReachNoneOfThePlantedObjects) 
   runner->set_warning_sink([&](const std::string& w) { warnings.push_back(w); });
 
   // One instance of the target service, acknowledging flags over its own connection.
-  schemashift::flags::FlagAgent agent({.dsn = db_.dsn(),
-                                       .service = "orders-svc",
-                                       .instance = "pod-1",
-                                       .poll = 100ms,
-                                       .heartbeat = 100ms},
-                                      [](const std::string&, const std::string&) { return true; });
+  schemashift::svc::FlagAgent agent({.dsn = db_.dsn(),
+                                     .service = "orders-svc",
+                                     .instance = "pod-1",
+                                     .poll = 100ms,
+                                     .heartbeat = 100ms},
+                                    [](const std::string&, const std::string&) { return true; });
   agent.start();
 
   migration::MigrationStatus status;

@@ -1,10 +1,13 @@
-#include "flags/flag_agent.h"
+#include "flag_agent.h"
 
 #include <pqxx/pqxx>
 
 #include "flags/flag_store.h"
 
-namespace schemashift::flags {
+namespace schemashift::svc {
+
+using flags::ensure_flag_schema;
+using flags::kChannel;
 
 namespace {
 using Clock = std::chrono::steady_clock;
@@ -67,6 +70,7 @@ void FlagAgent::loop() {
             applied_[key] = {value, gen};
             changed_acks = true;
           }
+          if (opts_.on_read) opts_.on_read();
         }
         if (changed_acks || now >= next_beat) {
           next_beat = now + opts_.heartbeat;
@@ -106,4 +110,4 @@ void FlagAgent::loop() {
   }
 }
 
-}  // namespace schemashift::flags
+}  // namespace schemashift::svc

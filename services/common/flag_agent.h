@@ -1,7 +1,8 @@
 // FlagAgent: the flag protocol's instance side, run by every service instance: it reads the
 // flags on start, on every NOTIFY schemashift_flags and on a short poll (NOTIFY can be missed
 // across a reconnect), hands changes to the service's callback (which switches its code
-// paths) and acknowledges the applied generation with a heartbeat.
+// paths) and acknowledges the applied generation with a heartbeat. (Moved here from the
+// operator, which keeps the store and the barrier: flags/flag_store.h.)
 #pragma once
 
 #include <atomic>
@@ -12,7 +13,7 @@
 #include <string>
 #include <thread>
 
-namespace schemashift::flags {
+namespace schemashift::svc {
 
 struct AgentOptions {
   std::string dsn{};
@@ -21,6 +22,7 @@ struct AgentOptions {
   std::chrono::milliseconds poll{1000};       // re-read even without NOTIFY
   std::chrono::milliseconds heartbeat{1000};  // refresh acknowledgements
   bool listen = true;                         // LISTEN for changes (off: poll only)
+  std::function<void()> on_read{};            // after every complete read of the flags
 };
 
 class FlagAgent {
@@ -48,4 +50,4 @@ class FlagAgent {
   std::thread thread_;
 };
 
-}  // namespace schemashift::flags
+}  // namespace schemashift::svc

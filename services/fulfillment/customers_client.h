@@ -1,0 +1,52 @@
+// Where to ship: the customer's address, read from the customers service (/v1 flat or /v2
+// nested, as the flag says), with a few quick retries with backoff and jitter. A customer
+// that does not exist is kNotFound; a service that does not answer is kUnavailable (the
+// consumer then retries the event later instead of shipping without an address).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+#include "fulfillment_modes.h"
+#include "retry.h"
+
+namespace schemashift::fulfillment {
+
+struct ShipTo {
+  std::string name, street, city, postal_code, country;
+  nlohmann::json to_json() const;
+};
+
+struct LookupError {
+  enum Kind { kNotFound, kUnavailable };
+  Kind kind = kUnavailable;
+  std::string message;
+};
+
+// The address in a customers response of either version (nullopt-like error when a field is
+// missing: the response is then treated as the service misbehaving).
+Result<ShipTo, std::string> ship_to_from_v1(const nlohmann::json& customer);
+Result<ShipTo, std::string> ship_to_from_v2(const nlohmann::json& customer);
+
+class CustomersClient {
+ public:
+  // `base_url` e.g. http://customers:8080 (CUSTOMERS_URL).
+  explicit CustomersClient(std::string base_url, int attempts = 4,
+                           svc::BackoffPolicy backoff = {std::chrono::milliseconds(100),
+                                                         std::chrono::milliseconds(1000), 2.0,
+                                                         0.5});
+  Result<ShipTo, LookupError> ship_to(std::int64_t customer_id, CustomersApi api);
+
+ private:
+  Result<ShipTo, LookupError> once(std::int64_t customer_id, CustomersApi api);
+
+  std::string base_url_;
+  int attempts_;
+  svc::BackoffPolicy backoff_;
+};
+
+}  // namespace schemashift::fulfillment
