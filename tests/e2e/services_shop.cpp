@@ -1,6 +1,9 @@
 #include "e2e/services_shop.h"
 
+#include <algorithm>
 #include <thread>
+
+#include <httplib.h>
 
 #include "support/helpers.h"
 #include "support/stack_env.h"
@@ -81,8 +84,50 @@ void Shop::install_all(const std::map<std::string, std::string>& values) {
 }
 
 std::string Shop::url(const std::string& service) const {
-  auto ip = kubectl("get service " + service + " -o jsonpath='{.spec.clusterIP}'");
-  return "http://" + ip.output + ":8080";
+  auto& u = urls_[service];
+  if (u.empty()) {
+    auto ip = kubectl("get service " + service + " -o jsonpath='{.spec.clusterIP}'");
+    if (ip.exit_code != 0) throw std::runtime_error("service " + service + ": " + ip.output);
+    u = "http://" + ip.output + ":8080";
+  }
+  return u;
+}
+
+namespace {
+HttpReply reply_of(const httplib::Result& r) {
+  HttpReply out;
+  if (!r) return out;
+  out.status = r->status;
+  out.text = r->body;
+  out.body = nlohmann::json::parse(r->body, nullptr, false);
+  return out;
+}
+httplib::Client client_for(const std::string& base) {
+  httplib::Client c(base);
+  c.set_connection_timeout(std::chrono::seconds(3));
+  c.set_read_timeout(std::chrono::seconds(10));
+  return c;
+}
+}  // namespace
+
+HttpReply Shop::get_at(const std::string& base, const std::string& path) {
+  auto c = client_for(base);
+  return reply_of(c.Get(path.c_str()));
+}
+
+HttpReply Shop::post_at(const std::string& base, const std::string& path,
+                        const nlohmann::json& body) {
+  auto c = client_for(base);
+  return reply_of(c.Post(path.c_str(), body.dump(), "application/json"));
+}
+
+HttpReply Shop::get(const std::string& service, const std::string& path) const {
+  return get_at(url(service), path);
+}
+
+HttpReply Shop::post(const std::string& service, const std::string& path,
+                     const nlohmann::json& body) const {
+  return post_at(url(service), path, body);
 }
 
 std::string Shop::metrics_url(const std::string& service) const {
@@ -112,6 +157,17 @@ std::vector<std::string> Shop::ready_pods(const std::string& service) const {
     }
   }
   return names;
+}
+
+std::map<std::string, std::string> Shop::pod_urls(const std::string& service) const {
+  std::map<std::string, std::string> out;
+  const auto ready = ready_pods(service);
+  for (const auto& pod : pods(service)) {
+    const std::string name = pod["metadata"]["name"];
+    if (std::find(ready.begin(), ready.end(), name) == ready.end()) continue;
+    out[name] = "http://" + pod["status"].value("podIP", "") + ":8080";
+  }
+  return out;
 }
 
 std::string Shop::describe(const std::string& service) const {

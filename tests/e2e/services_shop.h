@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "services/integration/service_harness.h"
 #include "support/process.h"
 #include "support/scratch_database.h"
 
@@ -41,9 +42,19 @@ class Shop {
   // http://<ClusterIP>:8080 of the service's Service (and :9090 for its metrics).
   std::string url(const std::string& service) const;
   std::string metrics_url(const std::string& service) const;
+  // HTTP through the service's Service (ClusterIP), or to `base` ("http://10.0.2.17:8080").
+  HttpReply get(const std::string& service, const std::string& path) const;
+  HttpReply post(const std::string& service, const std::string& path,
+                 const nlohmann::json& body) const;
+  static HttpReply get_at(const std::string& base, const std::string& path);
+  static HttpReply post_at(const std::string& base, const std::string& path,
+                           const nlohmann::json& body);
+
   // The service's pods (kubectl's JSON items) and the names of the Ready ones.
   nlohmann::json pods(const std::string& service) const;
   std::vector<std::string> ready_pods(const std::string& service) const;
+  // pod name -> "http://<pod IP>:8080" for the Ready pods.
+  std::map<std::string, std::string> pod_urls(const std::string& service) const;
 
   CommandResult helm(const std::string& args) const;
   CommandResult kubectl(const std::string& args) const;  // in the shop's namespace
@@ -54,6 +65,7 @@ class Shop {
   std::string ns_, topic_;
   std::map<std::string, std::unique_ptr<ScratchDatabase>> dbs_;
   std::vector<std::string> releases_;
+  mutable std::map<std::string, std::string> urls_;  // ClusterIPs never change
 };
 
 }  // namespace schemashift::testing
