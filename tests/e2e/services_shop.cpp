@@ -69,7 +69,7 @@ CommandResult Shop::install(const std::string& service, const std::string& value
   if (service == "fulfillment")
     args += " --set customers.url=http://customers." + ns_ + ".svc:8080";
   args +=
-      " --set-string nodeSelector.schemashift\\.io/node=real " + values + " --wait --timeout 180s";
+      " --set-string 'nodeSelector.schemashift\\.io/node=real' " + values + " --wait --timeout 180s";
   releases_.push_back(service);
   return helm(args);
 }
