@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "e2e/services_order_load.h"
 #include "e2e/services_shop.h"
@@ -21,6 +22,7 @@ using schemashift::testing::eventually;
 using schemashift::testing::ledger_problems;
 using schemashift::testing::OrderLoad;
 using schemashift::testing::run_command;
+using schemashift::testing::scalar;
 using schemashift::testing::Shop;
 using schemashift::testing::stack_var;
 
@@ -56,6 +58,11 @@ TEST(ServicesOnTheNode, KafkaBrokerKilledAndRestartedLosesNoAcknowledgedOrder) {
   const int before = load.sent();
   std::this_thread::sleep_for(8s);  // orders keep coming; the outbox holds their events
   EXPECT_GT(load.acknowledged().size(), 0u);
+  {
+    pqxx::connection orders(shop.db("orders").dsn());
+    EXPECT_GT(std::stoll(scalar(orders, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")), 0)
+        << "with the broker gone, events wait in the outbox";
+  }
   auto restarted = run_command("SCHEMASHIFT_STACK_DIR=" + stack_dir() + " " +
                                SCHEMASHIFT_SOURCE_DIR + "/hack/stack.sh restart kafka");
   ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
@@ -66,6 +73,8 @@ TEST(ServicesOnTheNode, KafkaBrokerKilledAndRestartedLosesNoAcknowledgedOrder) {
   // The API kept working without Kafka: almost every request was acknowledged.
   EXPECT_LE(load.unacknowledged(), load.sent() / 20)
       << load.unacknowledged() << " of " << load.sent() << " unacknowledged";
+  std::printf("ledger: %zu orders acknowledged, %d not, of %d sent\n", acked.size(),
+              load.unacknowledged(), load.sent());
   const auto problems = ledger_problems(shop, acked, 120s);
   EXPECT_EQ(problems, "") << acked.size() << " acknowledged orders\n"
                           << shop.describe("orders") << shop.describe("fulfillment");
@@ -92,6 +101,8 @@ TEST(ServicesOnTheNode, AnOrdersPodSigkilledMidStreamLosesNoAcknowledgedOrder) {
   load.stop();
   const auto acked = load.acknowledged();
   EXPECT_GT(acked.size(), 100u);
+  std::printf("ledger: %zu orders acknowledged, %d not, of %d sent\n", acked.size(),
+              load.unacknowledged(), load.sent());
   const auto problems = ledger_problems(shop, acked, 120s);
   EXPECT_EQ(problems, "") << acked.size() << " acknowledged, " << load.unacknowledged() << " not\n"
                           << shop.describe("orders") << shop.describe("fulfillment");

@@ -66,10 +66,11 @@ CommandResult Shop::install(const std::string& service, const std::string& value
             " --set schemaRegistry.url=" + stack_var("SCHEMA_REGISTRY_URL_INCLUSTER") +
             " --set ordersTopic=" + topic_;
   }
-  if (service == "fulfillment")
-    args += " --set customers.url=http://customers." + ns_ + ".svc:8080";
-  args +=
-      " --set-string 'nodeSelector.schemashift\\.io/node=real' " + values + " --wait --timeout 180s";
+  if (service == "fulfillment") {
+    args += " --set customers.url=http://customers." + ns_ + ".svc:8080 --set consumerGroup=" + ns_;
+  }
+  args += " --set-string 'nodeSelector.schemashift\\.io/node=real' " + values +
+          " --wait --timeout 180s";
   releases_.push_back(service);
   return helm(args);
 }
@@ -175,7 +176,8 @@ std::string Shop::describe(const std::string& service) const {
          kubectl("get events --sort-by=.lastTimestamp").output + "\n--- logs of " + service +
          " ---\n" +
          kubectl("logs -l app.kubernetes.io/instance=" + service +
-                 " --tail=30 --prefix --all-containers")
+                 " --tail=200 --prefix --all-containers | grep -v -E "
+                 "'\"path\":\"/(readyz|healthz)\"' | tail -n 40")
              .output;
 }
 
