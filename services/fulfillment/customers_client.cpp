@@ -19,16 +19,24 @@ json ShipTo::to_json() const {
 }
 
 namespace {
+// A field of the address; absent or null reads as "" (a customer may have no address yet).
 std::string text(const json& obj, const char* key) {
-  if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string())
-    throw std::invalid_argument(std::string("customer has no string \"") + key + "\"");
+  if (!obj.is_object() || !obj.contains(key) || obj[key].is_null()) return "";
+  if (!obj[key].is_string())
+    throw std::invalid_argument(std::string("customer field \"") + key + "\" is not a string");
   return obj[key].get<std::string>();
+}
+
+std::string full_name(const std::string& given, const std::string& family) {
+  if (given.empty() || family.empty()) return given + family;
+  return given + " " + family;
 }
 }  // namespace
 
 Result<ShipTo, std::string> ship_to_from_v1(const json& c) {
+  if (!c.is_object()) return fail(std::string("customer is not a JSON object"));
   try {
-    return ShipTo{text(c, "first_name") + " " + text(c, "last_name"), text(c, "street"),
+    return ShipTo{full_name(text(c, "first_name"), text(c, "last_name")), text(c, "street"),
                   text(c, "city"), text(c, "postal_code"), text(c, "country")};
   } catch (const std::invalid_argument& e) {
     return fail(std::string(e.what()));
@@ -36,12 +44,11 @@ Result<ShipTo, std::string> ship_to_from_v1(const json& c) {
 }
 
 Result<ShipTo, std::string> ship_to_from_v2(const json& c) {
+  if (!c.is_object()) return fail(std::string("customer is not a JSON object"));
   try {
-    if (!c.is_object() || !c.contains("name") || !c.contains("address"))
-      return fail(std::string("customer has no name or address"));
-    const json& name = c["name"];
-    const json& address = c["address"];
-    return ShipTo{text(name, "given") + " " + text(name, "family"), text(address, "street"),
+    const json name = c.contains("name") ? c["name"] : json();
+    const json address = c.contains("address") ? c["address"] : json();
+    return ShipTo{full_name(text(name, "given"), text(name, "family")), text(address, "street"),
                   text(address, "city"), text(address, "postal_code"), text(address, "country")};
   } catch (const std::invalid_argument& e) {
     return fail(std::string(e.what()));

@@ -27,8 +27,8 @@ struct LookupError {
   std::string message;
 };
 
-// The address in a customers response of either version (nullopt-like error when a field is
-// missing: the response is then treated as the service misbehaving).
+// The address in a customers response of either version; absent fields are empty. A body that
+// is not a customer object is an error (the service misbehaves: retried as unavailable).
 Result<ShipTo, std::string> ship_to_from_v1(const nlohmann::json& customer);
 Result<ShipTo, std::string> ship_to_from_v2(const nlohmann::json& customer);
 

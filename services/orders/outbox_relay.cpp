@@ -34,11 +34,22 @@ OutboxRelay::~OutboxRelay() { stop(); }
 
 void OutboxRelay::start() {
   thread_ = std::thread([this] { loop(); });
+  gauge_thread_ = std::thread([this] {
+    while (!stopping_) {
+      try {
+        update_pending();
+      } catch (const std::exception&) {
+        // The database is down: the gauge keeps its last value.
+      }
+      svc::sleep_unless(opts_.gauge_refresh, [this] { return stopping_.load(); });
+    }
+  });
 }
 
 void OutboxRelay::stop() {
   stopping_ = true;
   if (thread_.joinable()) thread_.join();
+  if (gauge_thread_.joinable()) gauge_thread_.join();
 }
 
 void OutboxRelay::update_pending() {
@@ -121,7 +132,7 @@ void OutboxRelay::loop() {
       const int sent = relay_once();
       backoff.reset();
       if (sent >= opts_.batch) wait = std::chrono::milliseconds(0);
-      update_pending();
+      if (sent > 0) update_pending();
       if (std::chrono::steady_clock::now() >= next_cleanup) {
         next_cleanup = std::chrono::steady_clock::now() + std::chrono::minutes(1);
         svc::with_transaction(pool_, [](pqxx::work& tx) {
@@ -130,11 +141,6 @@ void OutboxRelay::loop() {
       }
     } catch (const std::exception& e) {
       wait = backoff.next_delay();
-      try {
-        update_pending();
-      } catch (const std::exception&) {
-        // The database is down too: the gauge keeps its last value.
-      }
       if (std::string(e.what()) != "outbox batch not published")
         svc::log_warn("outbox relay", {{"error", e.what()}, {"retry_ms", wait.count()}});
     }

@@ -28,6 +28,7 @@ struct RelayOptions {
   int batch = 200;
   std::chrono::milliseconds idle_poll{200};  // how often an empty outbox is looked at
   std::chrono::milliseconds ack_timeout{20000};
+  std::chrono::milliseconds gauge_refresh{1000};
 };
 
 class OutboxRelay {
@@ -58,6 +59,7 @@ class OutboxRelay {
   prometheus::Counter* failed_ = nullptr;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
+  std::thread gauge_thread_;  // the gauge is refreshed even while a batch waits for the broker
 };
 
 }  // namespace schemashift::orders

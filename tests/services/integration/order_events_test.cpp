@@ -4,6 +4,7 @@
 // becoming one shipment with the right amount and address.
 #include <gtest/gtest.h>
 
+#include "dead_letter.h"
 #include "event_schemas.h"
 #include "schema_registry.h"
 #include "services_fixture.h"
@@ -31,6 +32,9 @@ TEST_F(OrderEvents, V1V2AndV3EventsBecomeShipmentsThroughTheRegistry) {
   EXPECT_EQ(shipment->status, "pending");
   EXPECT_NE(shipment->ship_to.find("Berlin"), std::string::npos) << shipment->ship_to;
 
+  // Consumers move first (scenario 8), then the producer.
+  ASSERT_TRUE(set_flag_acknowledged(fulfillment_db_.dsn(), "fulfillment", "fulfillment-a",
+                                    "fulfillment.order_events", "dual-write"));
   ASSERT_TRUE(set_flag_acknowledged(orders_db_.dsn(), "orders", "orders-a", "orders.event_version",
                                     "dual-write"))
       << orders.process->output();
@@ -41,6 +45,8 @@ TEST_F(OrderEvents, V1V2AndV3EventsBecomeShipmentsThroughTheRegistry) {
   ASSERT_TRUE(shipment) << fulfillment.process->output();
   EXPECT_EQ(shipment->total_cents, 4250);
 
+  ASSERT_TRUE(set_flag_acknowledged(fulfillment_db_.dsn(), "fulfillment", "fulfillment-a",
+                                    "fulfillment.order_events", "new"));
   ASSERT_TRUE(
       set_flag_acknowledged(orders_db_.dsn(), "orders", "orders-a", "orders.event_version", "new"))
       << orders.process->output();
@@ -66,10 +72,18 @@ TEST_F(OrderEvents, V1V2AndV3EventsBecomeShipmentsThroughTheRegistry) {
     const json payload = json::parse(framed->payload);
     version_of_order[payload["order_id"].get<std::int64_t>()] = *version;
     EXPECT_EQ(r.header("event_id"), payload["event_id"]);
-    if (*version == 1) EXPECT_FALSE(payload.contains("total_cents")) << payload;
-    if (*version == 2) EXPECT_EQ(payload["total"], 42.5) << payload;
-    if (*version >= 2) EXPECT_EQ(payload["currency"], "EUR") << payload;
-    if (*version == 3) EXPECT_FALSE(payload.contains("total")) << payload;
+    if (*version == 1) {
+      EXPECT_FALSE(payload.contains("total_cents")) << payload;
+    }
+    if (*version == 2) {
+      EXPECT_EQ(payload["total"], 42.5) << payload;
+    }
+    if (*version >= 2) {
+      EXPECT_EQ(payload["currency"], "EUR") << payload;
+    }
+    if (*version == 3) {
+      EXPECT_FALSE(payload.contains("total")) << payload;
+    }
   }
   EXPECT_EQ(version_of_order, (std::map<std::int64_t, int>{{first, 1}, {second, 2}, {third, 3}}));
 
@@ -126,6 +140,57 @@ TEST_F(OrderEvents, AnOldConsumerDeadLettersV3AndANewOneReadsIt) {
   auto shipment = wait_for_shipment(later.body["id"].get<std::int64_t>());
   ASSERT_TRUE(shipment) << fulfillment.process->output();
   EXPECT_EQ(shipment->total_cents, 800);
+}
+
+}  // namespace
+}  // namespace schemashift::testing
+
+namespace schemashift::testing {
+namespace {
+
+TEST_F(OrderEvents, ShipsToTheAddressTheRealCustomersServiceHasInEitherVersion) {
+  ScratchDatabase customers_db("svc_customers");
+  auto customers = start_service("customers-service", "customers-a",
+                                 {"--database-dsn", customers_db.dsn(), "--flag-poll-ms", "200"});
+  auto created = http_post(customers.port, "/v1/customers",
+                           {{"first_name", "Grace"},
+                            {"last_name", "Hopper"},
+                            {"email", "grace@example.org"},
+                            {"street", "3 Harbour Rd"},
+                            {"city", "Arlington"},
+                            {"postal_code", "22201"},
+                            {"country", "US"}});
+  ASSERT_EQ(created.status, 201) << created.text;
+  const auto customer_id = created.body["id"].get<std::int64_t>();
+
+  auto orders = start_orders("orders-a");
+  auto fulfillment = start_fulfillment(
+      "fulfillment-a", {"--customers-url", "http://127.0.0.1:" + std::to_string(customers.port)});
+  auto first =
+      http_post(orders.port, "/v1/orders", {{"customer_id", customer_id}, {"amount_cents", 10}});
+  ASSERT_EQ(first.status, 201);
+  auto shipment = wait_for_shipment(first.body["id"].get<std::int64_t>());
+  ASSERT_TRUE(shipment) << fulfillment.process->output();
+  EXPECT_EQ(nlohmann::json::parse(shipment->ship_to), (nlohmann::json{{"name", "Grace Hopper"},
+                                                                      {"street", "3 Harbour Rd"},
+                                                                      {"city", "Arlington"},
+                                                                      {"postal_code", "22201"},
+                                                                      {"country", "US"}}));
+
+  ASSERT_TRUE(set_flag_acknowledged(fulfillment_db_.dsn(), "fulfillment", "fulfillment-a",
+                                    "fulfillment.customers_api", "new"));
+  auto second =
+      http_post(orders.port, "/v1/orders", {{"customer_id", customer_id}, {"amount_cents", 20}});
+  ASSERT_EQ(second.status, 201);
+  auto again = wait_for_shipment(second.body["id"].get<std::int64_t>());
+  ASSERT_TRUE(again) << fulfillment.process->output();
+  EXPECT_EQ(again->ship_to, shipment->ship_to);
+  // The second lookup went to /v2: the customers service counted it under its route.
+  EXPECT_GE(metric_value(customers.metrics_port,
+                         "http_requests_total{api_version=\"v2\",client=\"fulfillment\","
+                         "method=\"GET\",route=\"/v2/customers/:id\",status=\"200\"}"),
+            1)
+      << http_get(customers.metrics_port, "/metrics").text;
 }
 
 }  // namespace

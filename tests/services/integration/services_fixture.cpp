@@ -62,13 +62,16 @@ ServiceProcess ServicesTest::start_fulfillment(const std::string& instance,
   std::vector<std::string> args = {"--database-dsn",    fulfillment_db_.dsn(),
                                    "--orders-topic",    topic_,
                                    "--consumer-group",  group_,
-                                   "--customers-url",   customers_.url(),
                                    "--kafka-bootstrap", stack_var("KAFKA_BOOTSTRAP"),
                                    "--flag-poll-ms",    "200"};
-  bool has_registry = false;
-  for (const auto& a : extra) has_registry = has_registry || a == "--schema-registry-url";
+  bool has_registry = false, has_customers = false;
+  for (const auto& a : extra) {
+    has_registry = has_registry || a == "--schema-registry-url";
+    has_customers = has_customers || a == "--customers-url";
+  }
   if (!has_registry)
     args.insert(args.end(), {"--schema-registry-url", stack_var("SCHEMA_REGISTRY_URL")});
+  if (!has_customers) args.insert(args.end(), {"--customers-url", customers_.url()});
   args.insert(args.end(), extra.begin(), extra.end());
   return start_service("fulfillment-service", instance, args);
 }
