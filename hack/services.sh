@@ -120,13 +120,20 @@ print_access() {
     ip=$(kubectl -n "$NAMESPACE" get service "$svc" -o jsonpath='{.spec.clusterIP}')
     printf '  %-12s http://%s:8080   (metrics: http://%s:9090/metrics)\n' "$svc" "$ip" "$ip"
   done
+  local c o f
+  c=$(kubectl -n "$NAMESPACE" get service customers -o jsonpath='{.spec.clusterIP}')
+  o=$(kubectl -n "$NAMESPACE" get service orders -o jsonpath='{.spec.clusterIP}')
+  f=$(kubectl -n "$NAMESPACE" get service fulfillment -o jsonpath='{.spec.clusterIP}')
   cat <<TXT
 
-For example:
-  source $STACK_DIR/env
-  curl -s http://$(kubectl -n "$NAMESPACE" get service customers -o jsonpath='{.spec.clusterIP}'):8080/readyz
+For example: a customer, an order of theirs, and the shipment fulfillment made from its event:
+  curl -s -XPOST http://$c:8080/v1/customers -d '{"first_name":"Ada","last_name":"Lovelace","email":"ada@example.org","street":"12 St James Sq","city":"London","postal_code":"SW1Y 4JH","country":"GB"}'
+  curl -s -XPOST http://$o:8080/v1/orders -d '{"customer_id":1,"amount_cents":1234}'
+  curl -s http://$f:8080/v1/shipments/1
+  curl -s http://$c:8080/v2/openapi.json
   helm test orders -n $NAMESPACE
   kubectl -n $NAMESPACE logs deployment/fulfillment -f
+(source $STACK_DIR/env first for kubectl and helm.)
 Remove them with: hack/services.sh down
 TXT
 }
