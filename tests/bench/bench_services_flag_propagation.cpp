@@ -4,6 +4,7 @@
 // service's own database, in the same instant (three threads released together); the clock
 // stops when the barrier holds for all three. p50, p99 and max beside the 100 ms p99 target.
 // Needs the stack with the real node; packs and imports the service images itself.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <latch>
@@ -48,7 +49,7 @@ void prepare_images() {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  const int writes = static_cast<int>(bench::int_arg(argc, argv, "--writes", 100));
+  const int writes = static_cast<int>(bench::int_arg(argc, argv, "--writes", 200));
   prepare_images();
   testing::Shop shop;
   const std::string replicas = "--set replicaCount=" + std::to_string(kReplicas);
@@ -73,10 +74,9 @@ int main(int argc, char** argv) try {
     }
   }
 
-  std::vector<double> ms;
-  int timeouts = 0;
-  for (int w = 0; w < writes; ++w) {
-    const std::string value = w % 2 == 0 ? "dual-write" : "old";  // always a change
+  // One write to every service in the same instant: the time until every pod of the three
+  // acknowledged it, in ms (10 s at most; `timed_out` says whether it got there).
+  auto one_write = [&](const std::string& value, bool& timed_out) {
     std::map<std::string, std::int64_t> gen;
     std::latch start(1);
     std::vector<std::thread> writers;
@@ -100,13 +100,33 @@ int main(int argc, char** argv) try {
                  ? pending.erase(it)
                  : std::next(it);
       }
-      if (!pending.empty()) std::this_thread::sleep_for(std::chrono::microseconds(500));
+      if (!pending.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
-    if (!pending.empty()) ++timeouts;
-    ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+    timed_out = !pending.empty();
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+
+  // The first change of each value is cold (orders looks the v2 schema's id up in the
+  // registry once; connections warm up): reported beside, not in, the steady-state figures.
+  bool timed_out = false;
+  double cold = one_write("dual-write", timed_out);
+  cold = std::max(cold, one_write("old", timed_out));
+  int timeouts = timed_out ? 1 : 0;
+  std::vector<double> ms;
+  for (int w = 0; w < writes; ++w) {
+    const std::string value = w % 2 == 0 ? "dual-write" : "old";  // always a change
+    ms.push_back(one_write(value, timed_out));
+    if (timed_out) ++timeouts;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 
+  std::vector<double> slowest = ms;
+  std::sort(slowest.rbegin(), slowest.rend());
+  slowest.resize(std::min<std::size_t>(5, slowest.size()));
+  std::printf("B10 (real services) slowest writes:");
+  for (double v : slowest) std::printf(" %.1f ms", v);
+  std::printf(" (the slowest was write #%d)\n",
+              static_cast<int>(std::max_element(ms.begin(), ms.end()) - ms.begin()));
   const double p50 = bench::percentile(ms, 0.50), p99 = bench::percentile(ms, 0.99);
   const double max = *std::max_element(ms.begin(), ms.end());
   std::printf(
@@ -118,11 +138,14 @@ int main(int argc, char** argv) try {
   targets.at_most("writes never acknowledged within 10 s", timeouts, 0);
   targets.note("p50", p50, " ms");
   targets.note("max", max, " ms");
+  targets.note("first (cold) change", cold, " ms");
   nlohmann::json report = {{"id", "B10-services"},
                            {"name", "flag propagation through the real services' pods"},
                            {"pods", 3 * kReplicas},
                            {"writes", writes},
                            {"ms", {{"p50", p50}, {"p99", p99}, {"max", max}}},
+                           {"slowest_ms", slowest},
+                           {"cold_first_change_ms", cold},
                            {"p99_target_ms", 100}};
   const int rc = targets.finish(report);
   bench::write_report(bench::out_dir(argc, argv), "B10-services", report);
