@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "dead_letter.h"
+#include "kafka_log.h"
 
 namespace schemashift::svc {
 
@@ -48,6 +49,7 @@ KafkaConsumer::KafkaConsumer(ConsumerOptions opts, DeadLetter& dead_letter,
   }
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   set(*conf, "bootstrap.servers", opts_.bootstrap);
+  route_kafka_logs(*conf);
   set(*conf, "group.id", opts_.group_id);
   set(*conf, "client.id", opts_.client_id);
   set(*conf, "enable.auto.commit", "false");

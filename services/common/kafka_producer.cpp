@@ -7,6 +7,8 @@
 #include <prometheus/family.h>
 #include <prometheus/registry.h>
 
+#include "kafka_log.h"
+
 namespace schemashift::svc {
 
 namespace {
@@ -51,6 +53,7 @@ KafkaProducer::KafkaProducer(ProducerOptions opts, prometheus::Registry* metrics
   }
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   set(*conf, "bootstrap.servers", opts_.bootstrap);
+  route_kafka_logs(*conf);
   set(*conf, "client.id", opts_.client_id);
   set(*conf, "enable.idempotence", "true");
   set(*conf, "acks", "all");

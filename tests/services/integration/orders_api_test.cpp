@@ -119,3 +119,26 @@ TEST_F(OrdersApi, MetadataIsWrittenInDualWriteAndReturnedFromReadNew) {
 
 }  // namespace
 }  // namespace schemashift::testing
+
+namespace schemashift::testing {
+namespace {
+
+TEST_F(OrdersApi, SigtermEndsBothServicesCleanlyWithinTheGracePeriod) {
+  auto orders = start_orders("orders-a", {"--shutdown-grace-ms", "10000"});
+  auto fulfillment = start_fulfillment("fulfillment-a", {"--shutdown-grace-ms", "10000"});
+  auto created = http_post(orders.port, "/v1/orders", {{"customer_id", 1}, {"amount_cents", 1}});
+  ASSERT_EQ(created.status, 201);
+  ASSERT_TRUE(wait_for_shipment(created.body["id"].get<std::int64_t>()));
+  const auto start = std::chrono::steady_clock::now();
+  orders.process->signal(SIGTERM);
+  fulfillment.process->signal(SIGTERM);
+  EXPECT_TRUE(
+      eventually([&] { return !orders.process->running() && !fulfillment.process->running(); },
+                 std::chrono::seconds(12)));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(11));
+  EXPECT_EQ(orders.process->wait(), 0) << orders.process->output();
+  EXPECT_EQ(fulfillment.process->wait(), 0) << fulfillment.process->output();
+}
+
+}  // namespace
+}  // namespace schemashift::testing
