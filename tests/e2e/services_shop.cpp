@@ -105,6 +105,7 @@ HttpReply reply_of(const httplib::Result& r) {
 }
 httplib::Client client_for(const std::string& base) {
   httplib::Client c(base);
+  c.set_tcp_nodelay(true);  // else a POST's body waits for the delayed ACK of its headers
   c.set_connection_timeout(std::chrono::seconds(3));
   c.set_read_timeout(std::chrono::seconds(10));
   return c;
