@@ -36,7 +36,8 @@ json make_schema(int version) {
           {"title", "OrderCreated v" + std::to_string(version)},
           {"type", "object"},
           {"properties", props},
-          {"required", required}};
+          {"required", required},
+          {"additionalProperties", false}};
 }
 
 const json& schemas(int version) {

@@ -1,8 +1,11 @@
 // OrderCreated, the event orders publishes and fulfillment consumes, in its three versions:
 //   v1 {event_id, order_id, customer_id, total}          total: a decimal number (euros)
-//   v2 v1 + {total_cents, currency}                      both optional in the schema, so v2
-//                                                        reads v1 events (BACKWARD)
+//   v2 v1 + {total_cents, currency}                      optional in the schema, so v2 reads
+//                                                        v1 events
 //   v3 {event_id, order_id, customer_id, total_cents, currency}   total dropped
+// The objects are closed (additionalProperties: false): that is what lets the registry accept
+// v2 under BACKWARD (an optional field added to a closed object), while v3, which drops a
+// field, is a breaking change the subject's mode must allow (NONE) before it registers.
 // Each JSON Schema's title names its version ("OrderCreated v2"): a consumer that fetched a
 // schema by id knows which version it reads. Any known version is upcast to OrderCreated.
 #pragma once

@@ -195,3 +195,50 @@ TEST_F(OrderEvents, ShipsToTheAddressTheRealCustomersServiceHasInEitherVersion) 
 
 }  // namespace
 }  // namespace schemashift::testing
+
+namespace schemashift::testing {
+namespace {
+
+TEST_F(OrderEvents, TheSubjectsCompatibilityModeDecidesWhichVersionOrdersMayPublish) {
+  svc::SchemaRegistry registry(stack_var("SCHEMA_REGISTRY_URL"));
+  const std::string subject = svc::value_subject(topic_);
+  ASSERT_TRUE(registry.set_compatibility(subject, "BACKWARD").ok());
+  auto orders = start_orders("orders-a");
+
+  // v2 adds optional fields to a closed object: compatible, so the mode is taken.
+  ASSERT_TRUE(set_flag_acknowledged(orders_db_.dsn(), "orders", "orders-a", "orders.event_version",
+                                    "dual-write"))
+      << orders.process->output();
+  auto check = registry.check_compatibility(subject, svc::order_created_schema(3));
+  ASSERT_TRUE(check.ok()) << check.error().message;
+  EXPECT_FALSE(check->compatible);
+  // v3 drops `total`: BACKWARD refuses it, and so does orders (not acknowledged).
+  EXPECT_FALSE(set_flag_acknowledged(orders_db_.dsn(), "orders", "orders-a", "orders.event_version",
+                                     "new", std::chrono::seconds(3)));
+  auto still_v2 = http_post(orders.port, "/v1/orders", {{"customer_id", 1}, {"amount_cents", 1}});
+  ASSERT_EQ(still_v2.status, 201);
+
+  // Once the subject allows the breaking change, the same flag value is acknowledged.
+  ASSERT_TRUE(registry.set_compatibility(subject, "NONE").ok());
+  pqxx::connection conn(orders_db_.dsn());
+  EXPECT_TRUE(eventually(
+      [&] {
+        pqxx::nontransaction nt(conn);
+        return !nt.exec(
+                      "SELECT 1 FROM schemashift.flag_acks WHERE key = 'orders.event_version' "
+                      "AND value = 'new'")
+                    .empty();
+      },
+      std::chrono::seconds(10)));
+  auto v3 = http_post(orders.port, "/v1/orders", {{"customer_id", 1}, {"amount_cents", 2}});
+  ASSERT_EQ(v3.status, 201);
+  auto records = read_topic(topic_, 2);
+  ASSERT_EQ(records.size(), 2u);
+  std::map<std::string, std::string> version_of_key;
+  for (const auto& r : records) version_of_key[r.key] = r.header("event_version");
+  EXPECT_EQ(version_of_key[std::to_string(still_v2.body["id"].get<std::int64_t>())], "2");
+  EXPECT_EQ(version_of_key[std::to_string(v3.body["id"].get<std::int64_t>())], "3");
+}
+
+}  // namespace
+}  // namespace schemashift::testing
