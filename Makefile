@@ -5,7 +5,7 @@ JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
 .PHONY: all setup tools configure build images services test unit integration demo stack-up stack-down stack-status \
-        bench format clean
+        bench faults format clean
 
 all: build
 
@@ -54,6 +54,9 @@ stack-status:
 
 bench: build                 ## run the benchmark programs; JSON lands in build/bench/<id>.json
 	@bash hack/bench.sh $(BUILD_DIR)
+
+faults: build tools          ## the fault matrix (docs/reliability.md): build/faults/summary.{json,md}
+	@bash hack/faults.sh $(BUILD_DIR)
 
 format:                      ## rewrite C++ files with clang-format
 	@git ls-files --cached --others --exclude-standard '*.cpp' '*.h' | xargs -r clang-format -i

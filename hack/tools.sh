@@ -8,6 +8,14 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 mkdir -p "$TOOLS_BIN" "$SCHEMASHIFT_CACHE/src"
 
+# One build at a time per cache: a second checkout (or CI beside a developer) waits for the
+# first instead of writing the same files at once, then finds them built.
+exec 9>"$SCHEMASHIFT_CACHE/tools.lock"
+if ! flock -n 9; then
+  log "another hack/tools.sh is building into $SCHEMASHIFT_CACHE; waiting for it"
+  flock 9
+fi
+
 stamp_ok() { [[ -f "$SCHEMASHIFT_CACHE/stamps/$1" && "$(cat "$SCHEMASHIFT_CACHE/stamps/$1")" == "$2" ]]; }
 stamp_set() { mkdir -p "$SCHEMASHIFT_CACHE/stamps"; echo "$2" >"$SCHEMASHIFT_CACHE/stamps/$1"; }
 

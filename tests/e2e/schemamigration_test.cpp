@@ -202,6 +202,12 @@ TEST_F(SchemaMigrationE2E, SigkillAtTenPointsDuringBackfillLosesAndRepeatsNothin
   ASSERT_EQ(wait.exit_code, 0) << wait.output << "\nphase: " << phase("crashy") << "\n"
                                << operator_->output();
   std::printf("SIGKILLed the operator %d times during the backfill\n", kills);
+  RecordProperty("fault_row", "A1");
+  RecordProperty("kills", kills);
+  RecordProperty("rows_missed",
+                 std::stoi(scalar(db_, "SELECT count(*) FROM " + table_ + " WHERE touched = 0")));
+  RecordProperty("rows_redone",
+                 std::stoi(scalar(db_, "SELECT count(*) FROM " + table_ + " WHERE touched > 1")));
   EXPECT_GE(kills, 5) << "the backfill must have been interrupted many times";
   EXPECT_EQ(scalar(db_, "SELECT count(*) FROM " + table_ + " WHERE touched = 0"), "0")
       << "rows missed";

@@ -222,7 +222,8 @@ TEST_F(HostileDatabase, AWholeMigrationAndItsGatesReachNoneOfThePlantedObjects) 
   for (int i = 0; i < 400 && !migration::is_terminal(status.phase); ++i) {
     migration::Observations obs;
     if (status.flag_mode)
-      obs.acknowledged_mode = runner->acknowledged(*spec, status, 1, &obs.barrier_detail);
+      obs.acknowledged_mode =
+          runner->acknowledged(*spec, status, {{"orders", 1}}, &obs.barrier_detail);
     const std::string now = schemashift::rfc3339_now();
     auto d = migration::decide(*spec, status, obs, now);
     status = d.status;

@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
     auto* c = app.add_subcommand(verb, control_help.at(verb));
     c->add_option("NAME", name, "The SchemaMigration")->required();
   }
+  std::string file;
+  auto* plan = app.add_subcommand(
+      "plan",
+      "What the operator would do with a manifest, and its lint findings (no cluster needed)");
+  plan->add_option("FILE", file, "The manifest (YAML, one or more documents; - for stdin)")
+      ->required();
   std::string shell;
   auto* completion = app.add_subcommand("completion", "Print a shell completion script");
   completion->add_option("SHELL", shell, "bash or zsh")
@@ -64,6 +70,12 @@ int main(int argc, char** argv) {
   if (completion->parsed()) {
     std::cout << (shell == "bash" ? cli::bash_completion() : cli::zsh_completion());
     return 0;
+  }
+
+  if (plan->parsed()) {
+    const bool tty = isatty(STDOUT_FILENO) == 1;
+    return cli::plan_file(file, {.color = tty && !no_color, .unicode = true}, std::cin, std::cout,
+                          std::cerr);
   }
 
   auto config = kube::load_cluster_config(kubeconfig, context);

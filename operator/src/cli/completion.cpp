@@ -3,7 +3,7 @@
 namespace schemashift::cli {
 
 namespace {
-constexpr const char* kCommands = "get list history approve pause resume abort completion";
+constexpr const char* kCommands = "get list history plan approve pause resume abort completion";
 }  // namespace
 
 std::string bash_completion() {
@@ -33,6 +33,7 @@ _kubectl_schemashift() {
     get) COMPREPLY=($(compgen -W "--watch $(kubectl-schemashift "${ns_args[@]}" list -o name 2>/dev/null)" -- "$cur")) ;;
     history|approve|pause|resume|abort) COMPREPLY=($(compgen -W "$(kubectl-schemashift "${ns_args[@]}" list -o name 2>/dev/null)" -- "$cur")) ;;
     list) COMPREPLY=($(compgen -W "--all-namespaces --output" -- "$cur")) ;;
+    plan) COMPREPLY=($(compgen -f -- "$cur")) ;;
     completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur")) ;;
   esac
 }
@@ -54,6 +55,7 @@ _kubectl_schemashift() {
     'get:Show one migration as a tree'
     'list:List migrations'
     'history:The phases a migration went through'
+    'plan:What the operator would do with a manifest'
     'approve:Let contract start'
     'pause:Hold the migration where it is'
     'resume:Carry on after a pause'
@@ -74,6 +76,7 @@ _kubectl_schemashift() {
         get) _arguments '(-w --watch)'{-w,--watch}'[redraw on change]' '1:name:_kubectl_schemashift_names' ;;
         history|approve|pause|resume|abort) _arguments '1:name:_kubectl_schemashift_names' ;;
         list) _arguments '(-A --all-namespaces)'{-A,--all-namespaces}'[every namespace]' '(-o --output)'{-o,--output}'[output]:format:(name)' ;;
+        plan) _arguments '1:file:_files' ;;
         completion) _arguments '1:shell:(bash zsh)' ;;
       esac ;;
   esac

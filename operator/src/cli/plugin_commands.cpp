@@ -1,8 +1,13 @@
 #include "cli/plugin_commands.h"
 
 #include <algorithm>
+#include <fstream>
+#include <istream>
 #include <ostream>
 #include <sstream>
+
+#include "cli/plan_view.h"
+#include "cli/yaml_json.h"
 
 namespace schemashift::cli {
 
@@ -179,6 +184,43 @@ int control_migration(PluginContext& ctx, const std::string& name, Control contr
             << "); nothing to roll back\n";
   }
   return 0;
+}
+
+int plan_file(const std::string& path, const ViewStyle& style, std::istream& in, std::ostream& out,
+              std::ostream& err) {
+  std::string text;
+  if (path == "-") {
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream f(path);
+    if (!f) {
+      err << "error: cannot read " << path << "\n";
+      return 1;
+    }
+    text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  }
+  auto docs = yaml_documents(text);
+  if (!docs) {
+    err << "error: " << path << " is not valid YAML: " << docs.error() << "\n";
+    return 1;
+  }
+  int plans = 0, refused = 0;
+  for (const auto& d : *docs) {
+    if (!d.is_object() || d.value("kind", "") != "SchemaMigration") {
+      const std::string kind = d.is_object() ? d.value("kind", "(no kind)") : "(not an object)";
+      err << "skipping " << kind << ": plan reads SchemaMigrations\n";
+      continue;
+    }
+    const auto r = render_plan(d, style);
+    out << (plans ? "\n" : "") << r.text;
+    ++plans;
+    refused += r.refused;
+  }
+  if (plans == 0) {
+    err << "error: " << path << " holds no SchemaMigration\n";
+    return 1;
+  }
+  return refused ? 1 : 0;
 }
 
 }  // namespace schemashift::cli

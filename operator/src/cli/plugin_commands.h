@@ -27,6 +27,10 @@ int get_migration(PluginContext& ctx, const std::string& name, bool watch);
 int list_migrations(PluginContext& ctx, bool all_namespaces, bool names_only);
 int show_history(PluginContext& ctx, const std::string& name);
 int control_migration(PluginContext& ctx, const std::string& name, Control control);
+// `plan FILE` (cli/plan_view): every SchemaMigration in the file; 0 when all would pass plan,
+// 1 when one is refused or the file cannot be read. Other kinds are named and skipped.
+int plan_file(const std::string& path, const ViewStyle& style, std::istream& in, std::ostream& out,
+              std::ostream& err);
 
 // "Error from server (NotFound): ..." for API answers, "Unable to connect to the server: ..."
 // for transport failures: the way kubectl says them.

@@ -4,11 +4,9 @@
 
 #include "controller/planner.h"
 
+#include "common/failpoint.h"
+
 #include "flags/flag_store.h"
-#include "gates/kafka_lag.h"
-#include "gates/prometheus.h"
-#include "gates/replica_lag.h"
-#include "gates/web.h"
 #include "pg/ddl.h"
 #include "pg/dsn.h"
 #include "pg/dual_write_trigger.h"
@@ -31,7 +29,8 @@ std::string trimmed(std::string s) {
 }  // namespace
 
 Result<std::unique_ptr<PgRunner>, ConnectError> PgRunner::connect(const std::string& migration,
-                                                                  const std::string& dsn) {
+                                                                  const std::string& dsn,
+                                                                  const std::string& uid) {
   auto info = pg::parse_dsn(dsn);
   if (!info) return fail(ConnectError{info.error()});
   try {
@@ -43,8 +42,8 @@ Result<std::unique_ptr<PgRunner>, ConnectError> PgRunner::connect(const std::str
     auto fence = pg::Fence::acquire(*fence_conn, migration);
     if (!fence) return fail(ConnectError{"another operator is running it: " + fence.error(), true});
     flags::ensure_flag_schema(*work);
-    return std::unique_ptr<PgRunner>(
-        new PgRunner(migration, dsn, std::move(work), std::move(fence_conn), std::move(*fence)));
+    return std::unique_ptr<PgRunner>(new PgRunner(migration, dsn, uid, std::move(work),
+                                                  std::move(fence_conn), std::move(*fence)));
   } catch (const pg::StateSchemaRefused& e) {
     return fail(ConnectError{pg::scrub(e.what(), dsn)});
   } catch (const std::exception& e) {
@@ -53,30 +52,21 @@ Result<std::unique_ptr<PgRunner>, ConnectError> PgRunner::connect(const std::str
   }
 }
 
-PgRunner::PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx::connection> work,
+PgRunner::PgRunner(std::string migration, std::string dsn, std::string uid,
+                   std::unique_ptr<pqxx::connection> work,
                    std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence)
     : migration_(std::move(migration)),
       dsn_(std::move(dsn)),
+      uid_(std::move(uid)),
       work_(std::move(work)),
       fence_conn_(std::move(fence_conn)),
       fence_(std::move(fence)) {}
 
 gates::Measurement PgRunner::measure(const gates::GateSpec& gate) {
   // Every provider's detail and error is shown (status, events, log): credentials masked.
-  gates::Measurement m = measure_unscrubbed(gate);
+  gates::Measurement m = gates_.measure(*work_, gate);
   m.detail = pg::scrub(m.detail, dsn_);
   return m;
-}
-
-gates::Measurement PgRunner::measure_unscrubbed(const gates::GateSpec& gate) {
-  if (gate.provider == "postgresReplicaLag") return gates::measure_replica_lag(*work_);
-  if (gate.provider == "web") return gates::measure_web(gate.params);
-  if (gate.provider == "kafkaConsumerLag") return gates::measure_kafka_lag(gate.params);
-  if (gate.provider == "metrics") return metrics_.measure(gate.name, gate.params);
-  if (gate.provider == "prometheus") return gates::measure_prometheus(gate.params);
-  if (gate.provider == "postgresStatements")
-    return statements_.measure(*work_, gate.name, gate.params);
-  return {gates::MeasurementKind::kError, 0, "provider " + gate.provider + " is not available"};
 }
 
 bool PgRunner::healthy() const { return work_->is_open() && fence_conn_->is_open(); }
@@ -95,10 +85,18 @@ Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
       case ActionKind::kRollbackStep:
         return ddl("rollback", a.step, spec.rollback_sql.at(static_cast<std::size_t>(a.step)),
                    spec);
-      case ActionKind::kSetFlags:
+      case ActionKind::kSetFlags: {
+        // Fenced like a batch: a stale operator cannot move a flag back after a successor moved
+        // it on. Writing a value the flag already has changes nothing (no new generation).
+        pqxx::work tx(*work_);
+        pg::Fence::check(tx, migration_, fence_.epoch());
         for (const auto& t : spec.targets)
-          flags::set_flag(*work_, t.flag_key, migration::to_string(a.mode));
+          flags::set_flag(tx, t.flag_key, migration::to_string(a.mode));
+        failpoint("flags.before-commit");
+        tx.commit();
+        failpoint("flags.after-commit");
         return {a, true};
+      }
       case ActionKind::kBackfill:
         return backfill(spec);
       case ActionKind::kVerify:
@@ -146,20 +144,18 @@ Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
                           .statement_timeout = spec.statement_timeout,
                           // One attempt: a retriable failure goes back to the work queue with
                           // its backoff, so no worker sleeps waiting for a lock.
-                          .budget = std::chrono::milliseconds(0)});
+                          .budget = std::chrono::milliseconds(0),
+                          // Recorded with the statement, in its transaction: a crash between
+                          // them cannot make a restarted operator run a DROP twice.
+                          .section = section,
+                          .step = step,
+                          .uid = uid_});
   if (!r) {
     o.ok = false;
     o.retriable = r.error().retriable;
     o.error = pg::scrub(r.error().message, dsn_);
     return o;
   }
-  pqxx::work tx(*work_);
-  tx.exec_params(
-      "INSERT INTO schemashift.applied_steps (migration, section, step, sql_hash, sql, epoch) "
-      "VALUES ($1, $2, $3, pg_catalog.md5($4::pg_catalog.text), $4, $5) "
-      "ON CONFLICT (migration, section, step) DO NOTHING",
-      migration_, std::string(section), step, sql, fence_.epoch());
-  tx.commit();
   return o;
 }
 
@@ -192,7 +188,7 @@ void PgRunner::record_phase(const std::string& phase) {
 }
 
 Outcome PgRunner::plan(const migration::MigrationSpec& spec) {
-  return controller::plan(*work_, migration_, spec);
+  return controller::plan(*work_, migration_, uid_, spec);
 }
 
 // The table as the plan resolved it (schema-qualified, with its OID), so a search_path changed
@@ -276,28 +272,9 @@ Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
 
 std::optional<migration::FlagMode> PgRunner::acknowledged(const migration::MigrationSpec& spec,
                                                           const migration::MigrationStatus& status,
-                                                          int ready_replicas, std::string* detail) {
-  if (!status.flag_mode || spec.targets.empty()) return std::nullopt;
-  const std::string value = migration::to_string(*status.flag_mode);
-  bool all = true;
-  std::string text;
-  for (const auto& t : spec.targets) {
-    std::int64_t generation;
-    {
-      pqxx::nontransaction nt(*work_);
-      auto g = nt.exec_params(
-          "SELECT generation FROM schemashift.flags WHERE key "
-          "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
-          t.flag_key);
-      if (g.empty()) return std::nullopt;
-      generation = g[0][0].as<std::int64_t>();
-    }
-    auto b = flags::barrier(*work_, t.flag_key, generation, value, {t.service}, ready_replicas);
-    all = all && b.held;
-    text += (text.empty() ? "" : "; ") + t.service + ": " + b.describe();
-  }
-  if (detail) *detail = text;
-  return all ? status.flag_mode : std::nullopt;
+                                                          const ReadyReplicas& ready,
+                                                          std::string* detail) {
+  return acknowledged_mode(*work_, spec, status, ready, detail);
 }
 
 }  // namespace schemashift::controller

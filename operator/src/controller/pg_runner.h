@@ -12,10 +12,10 @@
 #include <pqxx/pqxx>
 
 #include "common/result.h"
+#include "controller/flag_barrier.h"
+#include "controller/gate_dispatch.h"
 #include "controller/planner.h"
 #include "gates/gate.h"
-#include "gates/metrics_gate.h"
-#include "gates/pg_statements.h"
 #include "migration/decide.h"
 #include "pg/backfill.h"
 #include "pg/fence.h"
@@ -33,15 +33,17 @@ class PgRunner {
  public:
   // Parses `dsn` (pg/dsn.h), connects (work and fence connections), checks the state schema is
   // the operator's own and takes the fence; fails with a password-free message.
+  // `uid` is the resource's UID: a migration re-created under the same name starts afresh.
   static Result<std::unique_ptr<PgRunner>, ConnectError> connect(const std::string& migration,
-                                                                 const std::string& dsn);
+                                                                 const std::string& dsn,
+                                                                 const std::string& uid = "");
 
   migration::Outcome run(const migration::Action& action, const migration::MigrationSpec& spec,
                          const migration::MigrationStatus& status);
-  // The mode every live instance of every target acknowledged (nullopt: barrier not held).
+  // The mode every target acknowledged (controller/flag_barrier; nullopt: not held).
   std::optional<migration::FlagMode> acknowledged(const migration::MigrationSpec& spec,
                                                   const migration::MigrationStatus& status,
-                                                  int ready_replicas, std::string* detail);
+                                                  const ReadyReplicas& ready, std::string* detail);
   // One measurement for a gate (providers that read this database).
   gates::Measurement measure(const gates::GateSpec& gate);
   // Backfill slices stop after this long, so gates are looked at between slices.
@@ -56,12 +58,13 @@ class PgRunner {
   void record_phase(const std::string& phase);
   bool healthy() const;
   const std::string& dsn() const { return dsn_; }
+  const std::string& uid() const { return uid_; }
   std::int64_t epoch() const { return fence_.epoch(); }
 
  private:
-  PgRunner(std::string migration, std::string dsn, std::unique_ptr<pqxx::connection> work,
-           std::unique_ptr<pqxx::connection> fence_conn, pg::Fence fence);
-  gates::Measurement measure_unscrubbed(const gates::GateSpec& gate);
+  PgRunner(std::string migration, std::string dsn, std::string uid,
+           std::unique_ptr<pqxx::connection> work, std::unique_ptr<pqxx::connection> fence_conn,
+           pg::Fence fence);
   migration::Outcome plan(const migration::MigrationSpec& spec);
   ResolvedTable resolved(const std::string& written);
   migration::Outcome backfill(const migration::MigrationSpec& spec);
@@ -71,7 +74,7 @@ class PgRunner {
   migration::Outcome ddl(const char* section, int step, const std::string& sql,
                          const migration::MigrationSpec& spec);
 
-  std::string migration_, dsn_;
+  std::string migration_, dsn_, uid_;
   std::unique_ptr<pqxx::connection> work_, fence_conn_;
   pg::Fence fence_;
   std::unique_ptr<pg::Backfiller> backfiller_;
@@ -79,8 +82,7 @@ class PgRunner {
   std::function<bool()> backfill_guard_;
   bool held_ = false;
   std::function<void(const std::string&)> warn_;
-  gates::MetricsProvider metrics_;
-  gates::StatementsProvider statements_;
+  GateDispatch gates_;
 };
 
 }  // namespace schemashift::controller

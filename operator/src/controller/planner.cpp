@@ -43,7 +43,7 @@ Resolution resolve(pqxx::transaction_base& tx, const pg::TableName& t) {
 
 }  // namespace
 
-Outcome plan(pqxx::connection& conn, const std::string& migration,
+Outcome plan(pqxx::connection& conn, const std::string& migration, const std::string& uid,
              const migration::MigrationSpec& spec) {
   Outcome o{{ActionKind::kPlan}, true};
   pqxx::work tx(conn);
@@ -118,6 +118,28 @@ Outcome plan(pqxx::connection& conn, const std::string& migration,
     }
     o.findings.push_back("table " + names + " is held by migration " + row[0].as<std::string>() +
                          " (phase " + row[1].as<std::string>() + "); run them one after the other");
+  }
+  // A migration deleted and re-created under this name is a new one: what the old one applied
+  // and where its backfill stood are not this one's.
+  if (!uid.empty()) {
+    auto previous = tx.exec_params(
+        "SELECT uid FROM schemashift.migrations WHERE name OPERATOR(pg_catalog.=) "
+        "$1::pg_catalog.text",
+        migration);
+    if (!previous.empty() && !previous[0][0].is_null() && previous[0][0].as<std::string>() != uid) {
+      tx.exec_params(
+          "DELETE FROM schemashift.applied_steps WHERE migration OPERATOR(pg_catalog.=) "
+          "$1::pg_catalog.text",
+          migration);
+      tx.exec_params(
+          "UPDATE schemashift.migrations SET checkpoint = '{}'::pg_catalog.jsonb WHERE name "
+          "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
+          migration);
+    }
+    tx.exec_params(
+        "UPDATE schemashift.migrations SET uid = $2::pg_catalog.text WHERE name "
+        "OPERATOR(pg_catalog.=) $1::pg_catalog.text",
+        migration, uid);
   }
   // What already ran under this name must still be what the manifest says.
   auto applied = tx.exec_params(

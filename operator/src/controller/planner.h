@@ -22,8 +22,10 @@ struct ResolvedTable {
   std::string oid;        // empty when the table did not exist at plan (created by expand)
 };
 
+// `uid`: the resource's UID. State left by an earlier resource of the same name (another UID)
+// is cleared: its applied steps and its checkpoint belong to that one, not to this.
 migration::Outcome plan(pqxx::connection& conn, const std::string& migration,
-                        const migration::MigrationSpec& spec);
+                        const std::string& uid, const migration::MigrationSpec& spec);
 
 // The resolution the plan recorded for a table as the manifest writes it ("orders"); nullopt
 // when there is none (a plan from before resolutions were kept), and then the caller resolves

@@ -5,7 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/base64.h"
+#include "common/failpoint.h"
 #include "common/time.h"
+#include "controller/gate_schedule.h"
 #include "migration/decide.h"
 #include "migration/spec.h"
 #include "pg/dsn.h"
@@ -15,25 +17,6 @@ namespace schemashift::controller {
 using kube::Json;
 
 namespace {
-
-std::int64_t epoch_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-// Folds a measurement into a gate's state; a change of the gate's phase becomes an event.
-void record_measurement(const gates::GateSpec& g, gates::GateState& st, const gates::Measurement& m,
-                        const std::string& now, std::vector<migration::Event>& events) {
-  const std::string before = st.phase;
-  st = gates::evaluate(g, st, m, now, epoch_ms()).state;
-  if (st.phase != before) {
-    const bool good = st.phase == "Passing" || st.phase == "Satisfied" ||
-                      st.phase == "Successful" || st.phase == "Gathering";
-    events.push_back({good ? "Normal" : "Warning", "Gate" + st.phase,
-                      "gate " + g.name + " " + before + " -> " + st.phase + ": " + st.last_detail});
-  }
-}
 
 // A migration that cannot start: its status says why, for people and for kstatus.
 Json stalled_status(const Json& current, std::int64_t generation, const std::string& reason,
@@ -59,14 +42,16 @@ void Reconciler::drop_runner(const std::string& key) {
 }
 
 std::shared_ptr<PgRunner> Reconciler::runner_for(const std::string& key, const std::string& dsn,
-                                                 ConnectError* error) {
+                                                 const std::string& uid, ConnectError* error) {
   {
     std::lock_guard lock(mu_);
     auto it = runners_.find(key);
-    if (it != runners_.end() && it->second->dsn() == dsn && it->second->healthy())
+    if (it != runners_.end() && it->second->dsn() == dsn && it->second->uid() == uid &&
+        it->second->healthy())
       return it->second;
+    if (it != runners_.end()) runners_.erase(it);  // its fence goes before a new one is taken
   }
-  auto r = PgRunner::connect(key, dsn);
+  auto r = PgRunner::connect(key, dsn, uid);
   if (!r) {
     *error = r.error();
     return nullptr;
@@ -77,59 +62,19 @@ std::shared_ptr<PgRunner> Reconciler::runner_for(const std::string& key, const s
   return runner;
 }
 
-int Reconciler::ready_replicas(const std::string& ns, const migration::MigrationSpec& spec,
-                               std::string* error) {
-  int ready = 0;
+std::optional<ReadyReplicas> Reconciler::ready_replicas(const std::string& ns,
+                                                        const migration::MigrationSpec& spec,
+                                                        std::string* error) {
+  ReadyReplicas ready;
   for (const auto& t : spec.targets) {
     auto d = client_.get(kube::resources::kDeployment, ns, t.deployment);
     if (!d) {
       *error = "target Deployment " + ns + "/" + t.deployment + ": " + d.error().describe();
-      return -1;
+      return std::nullopt;
     }
-    ready += (*d)["status"].value("readyReplicas", 0);
+    ready[t.deployment] = (*d)["status"].value("readyReplicas", 0);
   }
   return ready;
-}
-
-void Reconciler::evaluate_gates(PgRunner& runner, const migration::MigrationSpec& spec,
-                                migration::MigrationStatus& status, migration::Observations& obs,
-                                const std::string& now, std::vector<migration::Event>& events) {
-  const auto now_ms = epoch_ms();
-  std::vector<gates::GateState> next;
-  auto slice = std::chrono::milliseconds(1000);
-  for (const auto& g : spec.gates) {
-    gates::GateState st;
-    for (const auto& old : status.gates) {
-      if (old.name == g.name) st = old;
-    }
-    // Evidence is gathered only while contract waits (before that, the old shape is still
-    // legitimately read); other gates are measured on their interval until `count` ends them.
-    const bool evidence = g.action == gates::GateAction::kEvidence;
-    // Until then an unmet evidence gate still says "wait", so a migration entering
-    // AwaitingContract within one decision stops there for the evidence.
-    if (gates::measuring(g, st) &&
-        (!evidence || status.phase == migration::Phase::kAwaitingContract) &&
-        (st.last_checked_ms == 0 || now_ms - st.last_checked_ms >= g.interval.count())) {
-      record_measurement(g, st, runner.measure(g), now, events);
-    }
-    const auto verdict = gates::standing_verdict(g, st);
-    const std::string why = g.name + ": " + st.last_detail;
-    if (verdict == gates::Verdict::kAwaitEvidence) {
-      obs.gates.evidence_pending = true;
-      obs.gates.evidence_reason += (obs.gates.evidence_reason.empty() ? "" : "; ") + g.name + " " +
-                                   st.phase + " (" + st.last_detail + ")";
-    } else if (verdict == gates::Verdict::kAbort) {
-      obs.gates.abort = true;
-      obs.gates.abort_reason += (obs.gates.abort_reason.empty() ? "" : "; ") + why;
-    } else if (verdict == gates::Verdict::kThrottle || verdict == gates::Verdict::kPause) {
-      obs.gates.throttle = true;
-      obs.gates.throttle_reason += (obs.gates.throttle_reason.empty() ? "" : "; ") + why;
-    }
-    if (g.action == gates::GateAction::kThrottle) slice = std::min(slice, g.interval);
-    next.push_back(st);
-  }
-  status.gates = std::move(next);
-  runner.set_backfill_slice(slice);
 }
 
 runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
@@ -221,7 +166,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     obs.database_error.reset();
   } else if (!obs.database_error) {
     ConnectError error;
-    runner = runner_for(key, dsn, &error);
+    runner = runner_for(key, dsn, meta.value("uid", ""), &error);
     if (!runner && error.fenced_out) {
       // Another operator holds the fence and is the one writing this migration's status: this
       // one neither acts nor writes (its view is stale), it looks again later.
@@ -234,9 +179,9 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   }
   if (runner && status.flag_mode && !spec->targets.empty()) {
     std::string error;
-    const int ready = ready_replicas(ns, *spec, &error);
-    if (ready >= 0)
-      obs.acknowledged_mode = runner->acknowledged(*spec, status, ready, &obs.barrier_detail);
+    if (const auto ready = ready_replicas(ns, *spec, &error))
+      obs.acknowledged_mode = runner->acknowledged(*spec, status, *ready, &obs.barrier_detail);
+    if (obs.acknowledged_mode) failpoint("barrier.passed");
     if (!error.empty()) obs.barrier_detail = error;
   }
 
@@ -246,7 +191,9 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (runner && !spec->gates.empty() && !migration::is_terminal(status.phase) &&
       status.phase != migration::Phase::kPending &&
       status.phase != migration::Phase::kRollingBack) {
-    evaluate_gates(*runner, *spec, status, obs, now, gate_events);
+    runner->set_backfill_slice(
+        evaluate_gates([r = runner.get()](const gates::GateSpec& g) { return r->measure(g); },
+                       *spec, status, obs, now, gate_events));
   }
   migration::Decision d = migration::decide(*spec, status, obs, now);
   d.events.insert(d.events.begin(), gate_events.begin(), gate_events.end());
@@ -263,18 +210,9 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (runner) {
     // Throttle gates are checked before every batch, not only every interval, so the backfill
     // overshoots a lag limit by at most one batch. A trip is recorded in the gate's state.
-    runner->set_backfill_guard([&, r = runner.get()] {
-      for (std::size_t i = 0; i < spec->gates.size() && i < next.gates.size(); ++i) {
-        const auto& g = spec->gates[i];
-        if (g.action != gates::GateAction::kThrottle || g.dry_run) continue;
-        const gates::Measurement m = r->measure(g);
-        if (m.kind == gates::MeasurementKind::kValue && m.value <= g.max) continue;
-        if (m.kind == gates::MeasurementKind::kError) continue;  // counted at the next interval
-        record_measurement(g, next.gates[i], m, now, gate_events);
-        return false;
-      }
-      return true;
-    });
+    runner->set_backfill_guard(
+        throttle_guard([r = runner.get()](const gates::GateSpec& g) { return r->measure(g); },
+                       *spec, next, now, gate_events));
   }
   const auto ref = runtime::ObjectRef::of(obj);
   if (runner) {
@@ -301,8 +239,10 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     runner->record_phase(migration::to_string(next.phase));
   }
   if (migration::is_terminal(next.phase)) drop_runner(key);  // it has just finished
+  failpoint("status.before-write");
   auto w = write_status(next.to_json());
   if (!w) return fail("writing status: " + w.error().describe());
+  failpoint("status.after-write");
   for (const auto& e : gate_events) {
     if (std::find_if(d.events.begin(), d.events.end(), [&](const migration::Event& x) {
           return x.note == e.note;

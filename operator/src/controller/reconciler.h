@@ -25,15 +25,12 @@ class Reconciler {
 
  private:
   std::shared_ptr<PgRunner> runner_for(const std::string& key, const std::string& dsn,
-                                       ConnectError* error);
+                                       const std::string& uid, ConnectError* error);
   void drop_runner(const std::string& key);
-  int ready_replicas(const std::string& ns, const migration::MigrationSpec& spec,
-                     std::string* error);
-  // Measures the gates that are due, updates their state in `status`, and sets the verdicts
-  // decide() acts on (throttle, abort) in `obs`.
-  void evaluate_gates(PgRunner& runner, const migration::MigrationSpec& spec,
-                      migration::MigrationStatus& status, migration::Observations& obs,
-                      const std::string& now, std::vector<migration::Event>& events);
+  // Each target Deployment's ready replicas (an error names the Deployment that could not be read).
+  std::optional<ReadyReplicas> ready_replicas(const std::string& ns,
+                                              const migration::MigrationSpec& spec,
+                                              std::string* error);
 
   kube::Client client_;
   runtime::EventRecorder& events_;

@@ -28,17 +28,32 @@ void ensure_flag_schema(pqxx::connection& conn, bool claim) {
   tx.commit();
 }
 
-std::int64_t set_flag(pqxx::connection& conn, const std::string& key, const std::string& value) {
-  pqxx::work tx(conn);
+std::int64_t set_flag(pqxx::transaction_base& tx, const std::string& key,
+                      const std::string& value) {
   auto r = tx.exec_params(
       "INSERT INTO schemashift.flags (key, value, generation) VALUES ($1, $2, 1) "
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value, generation = "
       "schemashift.flags.generation OPERATOR(pg_catalog.+) 1, "
-      "updated_at = pg_catalog.now() RETURNING generation",
+      "updated_at = pg_catalog.now() "
+      "WHERE schemashift.flags.value OPERATOR(pg_catalog.<>) excluded.value RETURNING generation",
       key, value);
+  if (r.empty()) {  // the value it already had
+    return tx
+        .exec_params1(
+            "SELECT generation FROM schemashift.flags WHERE key OPERATOR(pg_catalog.=) "
+            "$1::pg_catalog.text",
+            key)[0]
+        .as<std::int64_t>();
+  }
   const auto gen = r[0][0].as<std::int64_t>();
   tx.exec("SELECT pg_catalog.pg_notify('" + std::string(kChannel) + "', " +
           tx.quote(key + ":" + std::to_string(gen)) + ")");
+  return gen;
+}
+
+std::int64_t set_flag(pqxx::connection& conn, const std::string& key, const std::string& value) {
+  pqxx::work tx(conn);
+  const auto gen = set_flag(tx, key, value);
   tx.commit();
   return gen;
 }

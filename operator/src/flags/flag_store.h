@@ -24,8 +24,11 @@ inline constexpr const char* kChannel = "schemashift_flags";
 // not the schema's owner, only creates what is missing.
 void ensure_flag_schema(pqxx::connection& conn, bool claim = true);
 
-// Sets `key` to `value`; returns the new generation. NOTIFY is sent on commit.
+// Sets `key` to `value`; returns its generation, new if the value changed (setting the value a
+// flag already has leaves its generation, so instances are not asked to acknowledge again).
+// NOTIFY is sent on commit. The transaction form lets the caller fence the write.
 std::int64_t set_flag(pqxx::connection& conn, const std::string& key, const std::string& value);
+std::int64_t set_flag(pqxx::transaction_base& tx, const std::string& key, const std::string& value);
 
 struct BarrierState {
   bool held = false;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/failpoint.h"
 #include "pg/fence.h"
 #include "pg/fragment.h"
 #include "pg/tables.h"
@@ -152,7 +153,9 @@ BatchResult Backfiller::run_batch() {
   out.batch_size = size;
   sizer_.next(size, out.took);
   save_checkpoint(tx);
+  failpoint("backfill.before-checkpoint");
   tx.commit();
+  failpoint("backfill.after-checkpoint");
   out.complete = progress_.complete;
   const double secs = std::chrono::duration<double>(out.took).count();
   progress_.rows_per_second = secs > 0 ? static_cast<double>(out.rows) / secs : 0;

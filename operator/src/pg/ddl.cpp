@@ -1,9 +1,11 @@
 #include "pg/ddl.h"
 
+#include <optional>
 #include <random>
 #include <regex>
 #include <thread>
 
+#include "common/failpoint.h"
 #include "pg/fence.h"
 #include "pg/sql_parse.h"
 #include "pg/tables.h"
@@ -77,6 +79,65 @@ void drop_invalid_index(pqxx::connection& conn, const std::string& sql) {
   if (!r.empty() && r[0][0].as<bool>()) nt.exec0("DROP INDEX CONCURRENTLY IF EXISTS " + name);
 }
 
+// The step's record, written in `tx` (the statement's own transaction where it has one).
+void record_step(pqxx::transaction_base& tx, const std::string& sql, const DdlConfig& cfg) {
+  tx.exec_params(
+      "INSERT INTO schemashift.applied_steps (migration, section, step, sql_hash, sql, epoch, "
+      "migration_uid) VALUES ($1, $2, $3, pg_catalog.md5($4::pg_catalog.text), $4, $5, "
+      "CASE WHEN $6::pg_catalog.text OPERATOR(pg_catalog.=) ''::pg_catalog.text THEN NULL ELSE $6 "
+      "END) ON CONFLICT (migration, section, step) DO "
+      "NOTHING",
+      cfg.migration, cfg.section, cfg.step, sql, cfg.epoch, cfg.uid);
+}
+
+// The SQL recorded for this step, if it was recorded.
+std::optional<std::string> recorded_sql(pqxx::connection& conn, const DdlConfig& cfg) {
+  pqxx::nontransaction nt(conn);
+  auto r = nt.exec_params(
+      "SELECT sql FROM schemashift.applied_steps WHERE migration OPERATOR(pg_catalog.=) "
+      "$1::pg_catalog.text AND section OPERATOR(pg_catalog.=) $2::pg_catalog.text AND step "
+      "OPERATOR(pg_catalog.=) $3::pg_catalog.int4",
+      cfg.migration, cfg.section, cfg.step);
+  if (r.empty()) return std::nullopt;
+  return r[0][0].as<std::string>();
+}
+
+// Whether a CONCURRENTLY statement already took effect: CREATE INDEX's index exists and is
+// valid, DROP INDEX's is gone. Other CONCURRENTLY forms (REINDEX, REFRESH MATERIALIZED VIEW,
+// DETACH PARTITION) are not judged and run again.
+bool concurrently_took_effect(pqxx::connection& conn, const std::string& sql) {
+  auto parsed = parse_sql(sql);
+  if (!parsed || parsed->size() != 1) return false;
+  const auto& s = (*parsed)[0];
+  pqxx::nontransaction nt(conn);
+  if (s.type() == "IndexStmt") {
+    const std::string name = concurrent_index(sql);
+    if (name.empty()) return false;
+    auto r = nt.exec(
+        "SELECT i.indisvalid FROM pg_catalog.pg_index i WHERE i.indexrelid "
+        "OPERATOR(pg_catalog.=) pg_catalog.to_regclass(" +
+        nt.quote(name) + "::pg_catalog.text)");
+    return !r.empty() && r[0][0].as<bool>();
+  }
+  if (s.type() == "DropStmt" && s.body().value("removeType", "") == "OBJECT_INDEX") {
+    const auto& objects = s.body().value("objects", nlohmann::json::array());
+    if (objects.size() != 1) return false;
+    std::vector<std::string> parts;
+    for (const auto& item : objects[0]
+                                .value("List", nlohmann::json::object())
+                                .value("items", nlohmann::json::array())) {
+      parts.push_back(item.value("String", nlohmann::json::object()).value("sval", ""));
+    }
+    if (parts.empty() || parts.size() > 2) return false;
+    const TableName idx =
+        parts.size() == 2 ? TableName{parts[0], parts[1]} : TableName{"", parts[0]};
+    auto r = nt.exec("SELECT pg_catalog.to_regclass(" + nt.quote(idx.quoted()) +
+                     "::pg_catalog.text) IS NULL");
+    return r[0][0].as<bool>();
+  }
+  return false;
+}
+
 }  // namespace
 
 bool is_concurrently(const std::string& sql) {
@@ -102,6 +163,19 @@ Result<DdlReport, DdlError> apply_ddl(pqxx::connection& conn, const std::string&
   std::mt19937 rng{std::random_device{}()};
   auto backoff = cfg.base_backoff;
   const bool concurrently = is_concurrently(sql);
+  const bool recorded = !cfg.section.empty();
+  if (recorded) {
+    if (auto before = recorded_sql(conn, cfg)) {
+      if (*before != sql) {
+        return fail(DdlError{cfg.section + ".sql[" + std::to_string(cfg.step) +
+                                 "] was applied as \"" + *before + "\" but is now \"" + sql +
+                                 "\": the applied SQL drifted from the manifest",
+                             "", false, report});
+      }
+      report.already_applied = true;  // done before a crash or a lost status write
+      return report;
+    }
+  }
   while (true) {
     ++report.attempts;
     std::string state, message;
@@ -112,27 +186,51 @@ Result<DdlReport, DdlError> apply_ddl(pqxx::connection& conn, const std::string&
           Fence::check(tx, cfg.migration, cfg.epoch);
           tx.commit();
         }
-        pqxx::nontransaction nt(conn);
-        nt.exec0("SET lock_timeout = '" + ms(cfg.lock_timeout) + "'");
-        // No statement_timeout: building the index takes as long as the table needs, and it
-        // blocks no writer meanwhile (ShareUpdateExclusiveLock). lock_timeout still applies.
-        nt.exec0("SET statement_timeout = 0");
-        try {
-          nt.exec0(sql);
-        } catch (...) {
+        if (recorded && concurrently_took_effect(conn, sql)) {
+          // It ran before, and the process stopped before recording it.
+          pqxx::work tx(conn);
+          Fence::check(tx, cfg.migration, cfg.epoch);
+          record_step(tx, sql, cfg);
+          tx.commit();
+          report.already_applied = true;
+          return report;
+        }
+        {
+          pqxx::nontransaction nt(conn);
+          nt.exec0("SET lock_timeout = '" + ms(cfg.lock_timeout) + "'");
+          // No statement_timeout: building the index takes as long as the table needs, and it
+          // blocks no writer meanwhile (ShareUpdateExclusiveLock). lock_timeout still applies.
+          nt.exec0("SET statement_timeout = 0");
+          try {
+            nt.exec0(sql);
+          } catch (...) {
+            nt.exec0("RESET lock_timeout");
+            nt.exec0("RESET statement_timeout");
+            throw;
+          }
           nt.exec0("RESET lock_timeout");
           nt.exec0("RESET statement_timeout");
-          throw;
         }
-        nt.exec0("RESET lock_timeout");
-        nt.exec0("RESET statement_timeout");
+        failpoint("concurrently.after-run");
+        if (recorded) {
+          pqxx::work tx(conn);
+          Fence::check(tx, cfg.migration, cfg.epoch);
+          record_step(tx, sql, cfg);
+          tx.commit();
+          failpoint(cfg.section + ".after-commit");
+        }
       } else {
         pqxx::work tx(conn);
         tx.exec0("SET LOCAL lock_timeout = '" + ms(cfg.lock_timeout) + "'");
         tx.exec0("SET LOCAL statement_timeout = '" + ms(cfg.statement_timeout) + "'");
         Fence::check(tx, cfg.migration, cfg.epoch);
         tx.exec0(sql);
+        if (recorded) {
+          record_step(tx, sql, cfg);
+          failpoint(cfg.section + ".before-commit");
+        }
         tx.commit();
+        if (recorded) failpoint(cfg.section + ".after-commit");
       }
       report.took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
       return report;

@@ -56,6 +56,12 @@ void ensure_state_schema(pqxx::connection& conn) {
       " sql_hash pg_catalog.text NOT NULL, sql pg_catalog.text NOT NULL, epoch bigint NOT NULL,"
       " applied_at pg_catalog.timestamptz NOT NULL DEFAULT pg_catalog.now(),"
       " PRIMARY KEY (migration, section, step))");
+  // The resource's UID, so a migration deleted and re-created under the same name is a new one:
+  // its steps run again and it does not resume the old one's checkpoint (controller/planner).
+  tx.exec0("ALTER TABLE schemashift.migrations ADD COLUMN IF NOT EXISTS uid pg_catalog.text");
+  tx.exec0(
+      "ALTER TABLE schemashift.applied_steps ADD COLUMN IF NOT EXISTS migration_uid "
+      "pg_catalog.text");
   tx.commit();
 }
 

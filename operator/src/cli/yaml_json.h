@@ -1,0 +1,19 @@
+// YAML manifests as the JSON the API server would store: plain scalars that read as booleans,
+// integers or decimals become those types (as kubectl's YAML reader makes them), quoted
+// scalars stay strings, `~`/`null`/empty become null. Multi-document input gives one value per
+// document; empty documents are skipped.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace schemashift::cli {
+
+// The documents of `yaml_text`; fails with the parser's message (line and column) on bad YAML.
+Result<std::vector<nlohmann::json>, std::string> yaml_documents(const std::string& yaml_text);
+
+}  // namespace schemashift::cli

@@ -1,0 +1,25 @@
+// Gate measurements by provider: the one place that knows which provider reads what. Providers
+// with state between measurements (metrics: the previous scrape; postgresStatements: the
+// previous counters) keep it here, one dispatcher per migration.
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include "gates/gate.h"
+#include "gates/metrics_gate.h"
+#include "gates/pg_statements.h"
+
+namespace schemashift::controller {
+
+class GateDispatch {
+ public:
+  // One measurement of `gate`; `conn` is the migration's database (for the providers that read
+  // it). Unknown providers measure as errors.
+  gates::Measurement measure(pqxx::connection& conn, const gates::GateSpec& gate);
+
+ private:
+  gates::MetricsProvider metrics_;
+  gates::StatementsProvider statements_;
+};
+
+}  // namespace schemashift::controller
