@@ -1,6 +1,7 @@
 #include "e2e/services_shop.h"
 
 #include <algorithm>
+#include <sstream>
 #include <thread>
 
 #include <httplib.h>
@@ -69,10 +70,43 @@ CommandResult Shop::install(const std::string& service, const std::string& value
   if (service == "fulfillment") {
     args += " --set customers.url=http://customers." + ns_ + ".svc:8080 --set consumerGroup=" + ns_;
   }
-  args += " --set-string 'nodeSelector.schemashift\\.io/node=real' " + values +
-          " --wait --timeout 180s";
+  args += " --set-string 'nodeSelector.schemashift\\.io/node=real' " + values;
   releases_.push_back(service);
-  return helm(args);
+  auto installed = helm(args);
+  if (installed.exit_code != 0) return installed;
+  // Available, or failed at once on what never heals (a missing image, a missing Secret key, a
+  // crash loop) rather than at the end of the timeout.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(180);
+  for (;;) {
+    auto status = kubectl("get deployment " + service +
+                          " -o jsonpath='{.status.conditions[?(@.type==\"Available\")].status} "
+                          "{.status.readyReplicas} {.spec.replicas} {.status.updatedReplicas}'");
+    std::istringstream fields(status.output);
+    std::string available, ready, wanted, updated;
+    fields >> available >> ready >> wanted >> updated;
+    if (available == "True" && ready == wanted && updated == wanted) return installed;
+    for (const auto& pod : pods(service)) {
+      for (const auto& cs : pod["status"].value("containerStatuses", nlohmann::json::array())) {
+        const std::string reason = cs["state"].contains("waiting")
+                                       ? cs["state"]["waiting"].value("reason", "")
+                                       : std::string();
+        if (reason == "ErrImageNeverPull" || reason == "CreateContainerConfigError" ||
+            reason == "CrashLoopBackOff") {
+          installed.exit_code = 1;
+          installed.output += "\npod " + pod["metadata"]["name"].get<std::string>() + ": " +
+                              reason + " " + cs["state"]["waiting"].value("message", "");
+          return installed;
+        }
+      }
+    }
+    if (std::chrono::steady_clock::now() > deadline) {
+      installed.exit_code = 1;
+      installed.output +=
+          "\ndeployment " + service + " not Available within 180 s: " + status.output;
+      return installed;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
 }
 
 void Shop::install_all(const std::map<std::string, std::string>& values) {

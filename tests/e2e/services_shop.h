@@ -28,8 +28,10 @@ class Shop {
   Shop& operator=(const Shop&) = delete;
 
   // helm install SERVICE charts/SERVICE with the test's database, topic and stack addresses,
-  // `values` appended (e.g. "--set replicaCount=2"); waits for the Deployment to be
-  // Available. Returns helm's output (NOTES, and any admission warning).
+  // `values` appended (e.g. "--set replicaCount=2"); waits (180 s at most) for the Deployment
+  // to be Available with every replica updated and ready, and fails at once on a pod that
+  // cannot start (missing image, missing Secret key, crash loop). Returns helm's output (NOTES,
+  // any admission warning) and, on failure, why.
   CommandResult install(const std::string& service, const std::string& values = {});
   // The three, customers first (fulfillment reads it).
   void install_all(const std::map<std::string, std::string>& values = {});
