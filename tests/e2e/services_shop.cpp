@@ -87,14 +87,17 @@ CommandResult Shop::install(const std::string& service, const std::string& value
     if (available == "True" && ready == wanted && updated == wanted) return installed;
     for (const auto& pod : pods(service)) {
       for (const auto& cs : pod["status"].value("containerStatuses", nlohmann::json::array())) {
-        const std::string reason = cs["state"].contains("waiting")
-                                       ? cs["state"]["waiting"].value("reason", "")
-                                       : std::string();
-        if (reason == "ErrImageNeverPull" || reason == "CreateContainerConfigError" ||
-            reason == "CrashLoopBackOff") {
+        if (!cs["state"].contains("waiting")) continue;
+        const std::string reason = cs["state"]["waiting"].value("reason", "");
+        const std::string message = cs["state"]["waiting"].value("message", "");
+        // CreateContainerConfigError also stands for a Secret cache still syncing, which heals.
+        const bool missing_config = reason == "CreateContainerConfigError" &&
+                                    (message.find("not found") != std::string::npos ||
+                                     message.find("couldn't find key") != std::string::npos);
+        if (reason == "ErrImageNeverPull" || reason == "CrashLoopBackOff" || missing_config) {
           installed.exit_code = 1;
-          installed.output += "\npod " + pod["metadata"]["name"].get<std::string>() + ": " +
-                              reason + " " + cs["state"]["waiting"].value("message", "");
+          installed.output +=
+              "\npod " + pod["metadata"]["name"].get<std::string>() + ": " + reason + " " + message;
           return installed;
         }
       }
