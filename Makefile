@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
 
-.PHONY: all setup tools configure build images test unit integration demo stack-up stack-down stack-status \
+.PHONY: all setup tools configure build images services test unit integration demo stack-up stack-down stack-status \
         bench faults format clean
 
 all: build
@@ -23,9 +23,13 @@ configure: setup $(BUILD_DIR)/build.ninja
 build: configure             ## compile; binaries land in build/bin/
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-images: configure            ## the project's images (operator, smoke-server) into build/images; imported into a running real node
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target schemashift-operator smoke-server
+images: configure            ## the project's images (operator, smoke-server, the three services) into build/images; imported into a running real node
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target schemashift-operator smoke-server \
+	  customers-service orders-service fulfillment-service
 	@bash hack/image.sh all $(BUILD_DIR)
+
+services: configure          ## after stack-up: the three services' images and charts on the real node (namespace shop)
+	@JOBS=$(JOBS) bash hack/services.sh up $(BUILD_DIR)
 
 test: build tools            ## everything: unit tests, then the integration suite on its own stack
 	@cd $(BUILD_DIR) && ctest --output-on-failure --timeout 3000

@@ -5,9 +5,10 @@
 #
 #   hack/image.sh build TAG OUT.tar ENTRYPOINT-BINARY   one image whose entrypoint is the binary
 #   hack/image.sh import OUT.tar...                     into the node's containerd (k8s.io)
-#   hack/image.sh all BUILD_DIR                         the project's images, from BUILD_DIR/bin,
+#   hack/image.sh all BUILD_DIR [BINARY...]             the project's images, from BUILD_DIR/bin,
 #                                                       into BUILD_DIR/images, imported when a
-#                                                       real node runs on this machine
+#                                                       real node runs on this machine; with
+#                                                       names, only the images of those binaries
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -15,6 +16,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 IMAGES=(
   "schemashift.local/operator:dev schemashift-operator /usr/local/bin/schemashift-operator"
   "schemashift.local/smoke:dev smoke-server /usr/local/bin/smoke-server"
+  "schemashift.local/customers:dev customers-service /usr/local/bin/customers-service"
+  "schemashift.local/orders:dev orders-service /usr/local/bin/orders-service"
+  "schemashift.local/fulfillment:dev fulfillment-service /usr/local/bin/fulfillment-service"
 )
 NODE_OWNER_FILE=/run/schemashift/real-node.owner
 
@@ -46,10 +50,14 @@ image_import() {
 }
 
 image_all() {
-  local build="${1:?usage: $0 all BUILD_DIR}" spec tag bin dest tars=()
+  local build="${1:?usage: $0 all BUILD_DIR [BINARY...]}" spec tag bin dest name tars=() only=" ${*:2} "
   build="$(cd "$build" && pwd)"
+  for name in "${@:2}"; do
+    printf '%s\n' "${IMAGES[@]}" | grep -q " $name " || die "no image for binary '$name' in IMAGES"
+  done
   for spec in "${IMAGES[@]}"; do
     read -r tag bin dest <<<"$spec"
+    [[ "$only" == "  " || "$only" == *" $bin "* ]] || continue
     local out="$build/images/${bin}.tar"
     # Rebuilt only when the binary is newer than its image.
     if [[ ! -f "$out" || "$build/bin/$bin" -nt "$out" ]]; then
@@ -68,5 +76,5 @@ case "${1:-}" in
   build) shift; image_build "$@" ;;
   import) shift; image_import "$@" ;;
   all) shift; image_all "$@" ;;
-  *) echo "usage: $0 build TAG OUT.tar BINARY | import OUT.tar... | all BUILD_DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 build TAG OUT.tar BINARY | import OUT.tar... | all BUILD_DIR [BINARY...]" >&2; exit 2 ;;
 esac
