@@ -43,7 +43,7 @@ secrets_manifest() {
 
 operator_manifest() {
   helm template schemashift "$ROOT/charts/schemashift" --namespace schemashift-system \
-    --set image.pullPolicy=IfNotPresent --set image.tag="$IMAGES_TAG" --include-crds
+    --set image.pullPolicy=IfNotPresent --set image.tag="$IMAGES_TAG" --include-crds --skip-tests
 }
 
 # A service chart, configured for the dependencies in `stack` (orders and fulfillment use Kafka
@@ -55,9 +55,9 @@ service_manifest() {
       --set schemaRegistry.url=http://schema-registry.stack.svc:8080/apis/ccompat/v7)
   fi
   helm dependency build "$ROOT/charts/$svc" >/dev/null
-  helm template "$svc" "$ROOT/charts/$svc" --namespace shop \
+  helm template "$svc" "$ROOT/charts/$svc" --namespace shop --skip-tests \
     --set image.pullPolicy=IfNotPresent --set image.tag="$IMAGES_TAG" \
-    --set test.image.pullPolicy=IfNotPresent --set database.existingSecret="$svc-db" \
+    --set database.existingSecret="$svc-db" \
     "${events[@]}"
 }
 

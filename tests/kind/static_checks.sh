@@ -40,6 +40,8 @@ kubectl apply -f "$WORK/rendered/00-namespaces.yaml" >/dev/null
 # shellcheck disable=SC2317  # run by the trap
 cleanup() { if ((${#created[@]})); then kubectl delete namespace "${created[@]}" --wait=false >/dev/null; fi; }
 trap cleanup EXIT
+# kubectl apply is not helm: a chart's `helm test` pods must not be among what is applied.
+if grep -l "helm.sh/hook" "$WORK"/rendered/*.yaml; then fail "helm hook objects (tests) would be applied"; fi
 for f in "$WORK"/rendered/*.yaml; do
   out="$WORK/$(basename "$f").out"
   if ! kubectl apply --dry-run=server -f "$f" >"$out" 2>&1; then
