@@ -40,7 +40,7 @@ unit: build                  ## unit tests only (no components needed)
 integration: build tools     ## integration tests only
 	@cd $(BUILD_DIR) && ctest --output-on-failure -L integration --timeout 3000
 
-demo: build                  ## bring the local stack up and show how to use it
+demo: build                  ## the local stack, the three services on its real node, and how to use them
 	@bash hack/demo.sh
 
 stack-up:                    ## start the local stack (.stack/), idempotent

@@ -239,7 +239,8 @@ INSTANTIATE_TEST_SUITE_P(
                       Trial{"rollback.before-commit", true}, Trial{"rollback.after-commit", true}),
     test_name);
 
-// A migration deleted and re-created under the same name is a new one: its steps run again.
+// A migration deleted after it completed and re-created under the same name is a new one: its
+// steps run again. (One re-created while under way carries on: SqlThatDriftedFromWhatWasApplied.)
 TEST_F(CrashSafety, AMigrationRecreatedUnderTheSameNameRunsItsStepsAgain) {
   const std::string path = "/tmp/schemashift-crash-" + unique_suffix() + ".yaml";
   std::string m = manifest();

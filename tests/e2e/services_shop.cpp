@@ -132,14 +132,6 @@ std::string Shop::url(const std::string& service) const {
 }
 
 namespace {
-HttpReply reply_of(const httplib::Result& r) {
-  HttpReply out;
-  if (!r) return out;
-  out.status = r->status;
-  out.text = r->body;
-  out.body = nlohmann::json::parse(r->body, nullptr, false);
-  return out;
-}
 httplib::Client client_for(const std::string& base) {
   httplib::Client c(base);
   c.set_tcp_nodelay(true);  // else a POST's body waits for the delayed ACK of its headers

@@ -179,8 +179,9 @@ void PgRunner::record_phase(const std::string& phase) {
     tx.exec_params(
         "UPDATE schemashift.migrations SET phase = $2::pg_catalog.text, updated_at = "
         "pg_catalog.now() WHERE name OPERATOR(pg_catalog.=) $1::pg_catalog.text AND "
-        "phase OPERATOR(pg_catalog.<>) $2::pg_catalog.text",
-        migration_, phase);
+        "phase OPERATOR(pg_catalog.<>) $2::pg_catalog.text AND (uid IS NULL OR uid "
+        "OPERATOR(pg_catalog.=) $3::pg_catalog.text)",
+        migration_, phase, uid_);
     tx.commit();
   } catch (const std::exception&) {
     // Informational only; the next reconcile writes it again.

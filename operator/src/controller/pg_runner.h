@@ -54,7 +54,8 @@ class PgRunner {
   void hold_backfill();
   // Told things worth a Warning before they happen (a long transaction a DDL will wait for).
   void set_warning_sink(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }
-  // Records the phase in the migration's state row (for people reading the database).
+  // Records the phase in the migration's state row (for people reading the database, and for
+  // the planner of a re-created migration: the row keeps the old one's phase until that plan).
   void record_phase(const std::string& phase);
   bool healthy() const;
   const std::string& dsn() const { return dsn_; }

@@ -119,14 +119,18 @@ Outcome plan(pqxx::connection& conn, const std::string& migration, const std::st
     o.findings.push_back("table " + names + " is held by migration " + row[0].as<std::string>() +
                          " (phase " + row[1].as<std::string>() + "); run them one after the other");
   }
-  // A migration deleted and re-created under this name is a new one: what the old one applied
-  // and where its backfill stood are not this one's.
+  // A migration deleted and re-created under this name after the old one finished (Completed or
+  // RolledBack) is a new one: what the old one applied and where its backfill stood are not
+  // this one's. One re-created while the old one was still under way carries on from it, and
+  // what the old one applied must match this manifest (the drift check below).
   if (!uid.empty()) {
     auto previous = tx.exec_params(
-        "SELECT uid FROM schemashift.migrations WHERE name OPERATOR(pg_catalog.=) "
+        "SELECT uid, phase FROM schemashift.migrations WHERE name OPERATOR(pg_catalog.=) "
         "$1::pg_catalog.text",
         migration);
-    if (!previous.empty() && !previous[0][0].is_null() && previous[0][0].as<std::string>() != uid) {
+    const bool finished = !previous.empty() && (previous[0][1].as<std::string>() == "Completed" ||
+                                                previous[0][1].as<std::string>() == "RolledBack");
+    if (finished && !previous[0][0].is_null() && previous[0][0].as<std::string>() != uid) {
       tx.exec_params(
           "DELETE FROM schemashift.applied_steps WHERE migration OPERATOR(pg_catalog.=) "
           "$1::pg_catalog.text",

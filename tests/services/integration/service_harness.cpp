@@ -17,7 +17,6 @@ ServiceProcess start_service(const std::string& binary, const std::string& insta
   return ServiceProcess(binary, dsn, std::move(args));
 }
 
-namespace {
 HttpReply reply_of(const httplib::Result& r) {
   HttpReply out;
   if (!r) return out;
@@ -26,6 +25,8 @@ HttpReply reply_of(const httplib::Result& r) {
   out.body = nlohmann::json::parse(r->body, nullptr, false);
   return out;
 }
+
+namespace {
 httplib::Client client(int port) {
   httplib::Client c("127.0.0.1", port);
   c.set_connection_timeout(std::chrono::seconds(2));

@@ -15,6 +15,10 @@
 
 #include "service_process.h"
 
+namespace httplib {
+class Result;
+}  // namespace httplib
+
 namespace schemashift::testing {
 
 // Starts build/bin/<binary> as `instance` on the database `dsn` with `args` (see
@@ -27,6 +31,8 @@ struct HttpReply {
   nlohmann::json body;
   std::string text;
 };
+// A cpp-httplib answer as a reply (status 0 when there was none; body null unless JSON).
+HttpReply reply_of(const httplib::Result& r);
 HttpReply http_post(int port, const std::string& path, const nlohmann::json& body);
 HttpReply http_get(int port, const std::string& path);
 // The value of the series `series` (the whole name before the value, labels included, as the
