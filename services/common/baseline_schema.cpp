@@ -13,13 +13,18 @@ void apply_baseline(PgPool& pool, const std::string& service,
   for (int attempt = 1;; ++attempt) {
     try {
       with_transaction(pool, [&](pqxx::work& tx) {
+        // One instance at a time: CREATE ... IF NOT EXISTS run by two sessions at once fails in
+        // one of them ("relation already exists"), so replicas starting together would crash.
+        tx.exec_params("SELECT pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext($1))",
+                       "schemashift.baseline." + service);
         for (const auto& s : statements) tx.exec(s);
       });
       log_info("baseline schema applied",
                {{"service", service}, {"statements", statements.size()}});
       return;
     } catch (const pqxx::unique_violation&) {
-      // Two instances creating the same table at once: the other one won; look again.
+      // Two instances creating the same table at once (a baseline from before the lock, or
+      // another program): the other one won; look again.
     } catch (const Unavailable& e) {
       log_warn("database not answering; baseline schema waits",
                {{"attempt", attempt}, {"error", e.what()}});
