@@ -52,6 +52,10 @@ class PgRunner {
                                                 const ReadyReplicas& ready);
   // One measurement for a gate (providers that read this database).
   gates::Measurement measure(const gates::GateSpec& gate);
+  // spec.api's old-version use per client (gate `gate`), for status.api.
+  std::vector<gates::ClientRequests> api_clients(const std::string& gate) const {
+    return gates_.api_clients(gate);
+  }
   // Backfill slices stop after this long, so gates are looked at between slices.
   void set_backfill_slice(std::chrono::milliseconds d) { backfill_slice_ = d; }
   // Asked before every backfill batch; returning false ends the slice (a throttle gate tripped).

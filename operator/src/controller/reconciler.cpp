@@ -10,6 +10,7 @@
 #include "common/time.h"
 #include "controller/event_actions.h"
 #include "controller/gate_schedule.h"
+#include "kube/deployment_pods.h"
 #include "migration/decide.h"
 #include "migration/spec.h"
 #include "pg/dsn.h"
@@ -31,6 +32,15 @@ Json stalled_status(const Json& current, std::int64_t generation, const std::str
   migration::set_condition(st.conditions, "Reconciling", "False", reason, "", generation, now);
   migration::set_condition(st.conditions, "Stalled", "True", reason, msg, generation, now);
   return st.to_json();
+}
+
+// status.api from the apiTraffic provider's per-client counts.
+migration::ApiStatus api_use(const migration::ApiSpec& api,
+                             const std::vector<gates::ClientRequests>& clients) {
+  migration::ApiStatus out{api.old_version};
+  for (const auto& c : clients)
+    out.clients.push_back({c.client, static_cast<std::int64_t>(c.requests), ""});
+  return out;
 }
 
 // One action: the registry's (spec.events) or the database's; a plan with spec.events is also
@@ -279,10 +289,27 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (runner && !spec->gates.empty() && !migration::is_terminal(status.phase) &&
       status.phase != migration::Phase::kPending &&
       status.phase != migration::Phase::kRollingBack) {
-    runner->set_backfill_slice(
-        evaluate_gates([r = runner.get()](const gates::GateSpec& g) { return r->measure(g); },
-                       *spec, status, obs, now, gate_events));
+    // apiTraffic (spec.api) scrapes every serving pod of the API's Deployment: they are
+    // looked up at each measurement, so a new or restarted pod is counted.
+    auto measure = [&, r = runner.get()](const gates::GateSpec& g) {
+      if (g.provider != "apiTraffic" || !spec->api) return r->measure(g);
+      const auto t = std::find_if(spec->targets.begin(), spec->targets.end(),
+                                  [&](auto& x) { return x.service == spec->api->service; });
+      auto urls = kube::pod_metrics_urls(client_, ns, t->deployment, spec->api->metrics_port,
+                                         spec->api->metrics_path);
+      if (!urls) {
+        return gates::Measurement{
+            gates::MeasurementKind::kError, 0,
+            "the pods of Deployment " + ns + "/" + t->deployment + ": " + urls.error().describe()};
+      }
+      gates::GateSpec with_pods = g;
+      with_pods.params["podUrls"] = *urls;
+      return r->measure(with_pods);
+    };
+    runner->set_backfill_slice(evaluate_gates(measure, *spec, status, obs, now, gate_events));
   }
+  if (runner && spec->api)
+    obs.api_use = api_use(*spec->api, runner->api_clients(migration::kApiEvidenceGate));
   migration::Decision d = migration::decide(*spec, status, obs, now);
   d.events.insert(d.events.begin(), gate_events.begin(), gate_events.end());
   migration::MigrationStatus next = d.status;

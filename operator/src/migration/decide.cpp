@@ -327,6 +327,29 @@ struct Machine {
   }
 };
 
+// status.api: the counts as measured, each client's last call (when its count grew) and since
+// when no client has called.
+ApiStatus merged_api_use(const std::optional<ApiStatus>& before, ApiStatus now_use,
+                         const std::string& now) {
+  bool called = false;
+  for (auto& c : now_use.clients) {
+    const ApiClientUse* prev = nullptr;
+    if (before)
+      for (const auto& p : before->clients)
+        if (p.client == c.client) prev = &p;
+    if (!prev || c.requests > prev->requests) {
+      c.last_seen = now;
+      called = true;
+    } else {
+      c.last_seen = prev->last_seen;
+    }
+  }
+  now_use.silent_since = called                                    ? ""
+                         : before && !before->silent_since.empty() ? before->silent_since
+                                                                   : now;
+  return now_use;
+}
+
 }  // namespace
 
 Decision decide(const MigrationSpec& spec, const MigrationStatus& status, const Observations& obs,
@@ -335,7 +358,7 @@ Decision decide(const MigrationSpec& spec, const MigrationStatus& status, const 
   auto& s = m.s();
   s.observed_generation = spec.generation;
   m.observe_targets();
-  if (obs.api_use) s.api = obs.api_use;
+  if (obs.api_use) s.api = merged_api_use(status.api, *obs.api_use, now);
 
   if (!is_terminal(s.phase)) {
     const Phase p = s.phase;
