@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/time.h"
 #include "migration/flag_moves.h"
 
 namespace schemashift::migration {
@@ -17,6 +18,7 @@ constexpr milliseconds kBarrierPoll{250};
 constexpr milliseconds kThrottlePoll{1000};
 constexpr milliseconds kDatabaseRetry{5000};
 constexpr milliseconds kIdleResync{30000};
+constexpr milliseconds kRegistryRecheck{10000};
 
 struct Machine {
   const MigrationStatus& before;
@@ -128,18 +130,27 @@ struct Machine {
     return false;
   }
 
-  // spec.events.contractSchema: checked and registered before contract. True when it is;
-  // a refusal holds the migration here until the manifest changes.
+  // spec.events.contractSchema: checked and registered before contract. True when it is. A
+  // refusal holds the migration here, and the registry is asked again every
+  // kRegistryRecheck: the cure may be in the registry (its compatibility rule), not the spec.
   bool contract_schema_registered() {
     if (!spec.events || !spec.events->contract_schema) return true;
     if (s().events && s().events->contract_schema_id != 0) return true;
-    if (s().events && !s().events->contract_refused.empty() &&
-        s().events->contract_refused_generation == spec.generation) {
-      stall("ContractSchemaRefused",
-            "the registry refused spec.events.contractSchema for subject " + spec.events->subject +
-                ": " + s().events->contract_refused +
-                "; correct it, or abort (rollback is still lossless)");
-      return false;
+    if (s().events && !s().events->contract_refused.empty()) {
+      const auto at = parse_rfc3339(s().events->contract_refused_at);
+      const auto t = parse_rfc3339(now);
+      const bool recheck = s().events->contract_refused_generation != spec.generation || !at ||
+                           !t || *t - *at >= kRegistryRecheck;
+      if (!recheck) {
+        stall("ContractSchemaRefused",
+              "the registry refused spec.events.contractSchema for subject " +
+                  spec.events->subject + ": " + s().events->contract_refused +
+                  "; correct it (or the subject's compatibility), or abort (rollback is still "
+                  "lossless); asked again every " +
+                  std::to_string(kRegistryRecheck.count() / 1000) + " s");
+        d.requeue_after = kRegistryRecheck;
+        return false;
+      }
     }
     act({ActionKind::kRegisterEventSchema, 1});
     return false;
@@ -466,6 +477,7 @@ MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus s, cons
       } else if (!o.refused.empty()) {
         s.events->contract_refused = o.refused;
         s.events->contract_refused_generation = spec.generation;
+        s.events->contract_refused_at = now;
       } else {
         s.events->contract_schema_id = o.schema_id;
         s.events->contract_refused.clear();

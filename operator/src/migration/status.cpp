@@ -75,6 +75,7 @@ json MigrationStatus::to_json() const {
     if (!events->contract_refused.empty()) {
       j["events"]["contractRefused"] = events->contract_refused;
       j["events"]["contractRefusedGeneration"] = events->contract_refused_generation;
+      j["events"]["contractRefusedAt"] = events->contract_refused_at;
     }
   }
   if (!dual_write_trigger.empty()) j["dualWriteTrigger"] = dual_write_trigger;
@@ -160,6 +161,7 @@ MigrationStatus MigrationStatus::from_json(const json& s) {
     ev.contract_schema_id = e->value("contractSchemaId", std::int32_t{0});
     ev.contract_refused = e->value("contractRefused", "");
     ev.contract_refused_generation = e->value("contractRefusedGeneration", std::int64_t{0});
+    ev.contract_refused_at = e->value("contractRefusedAt", "");
     st.events = std::move(ev);
   }
   if (auto b = s.find("backfill"); b != s.end() && b->is_object()) {

@@ -74,6 +74,7 @@ struct EventsStatus {
   std::int32_t contract_schema_id = 0;  // the later version, registered before contract
   std::string contract_refused{};       // the registry's words when it refused that version
   std::int64_t contract_refused_generation = 0;
+  std::string contract_refused_at{};  // RFC 3339: when it refused (asked again after a while)
 };
 
 struct MigrationStatus {
