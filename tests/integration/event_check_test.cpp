@@ -117,9 +117,18 @@ TEST(EventCheck, ASubjectWithoutAVersionIsNeverCompatible) {
   ASSERT_FALSE(with_level.ok());
   EXPECT_EQ(with_level.error().kind, EventError::kNoVersion) << with_level.error().message;
 
+  auto no_latest = registry.latest_version(subject);
+  ASSERT_FALSE(no_latest.ok());
+  EXPECT_EQ(no_latest.error().kind, schemashift::events::RegistryError::kNotFound);
+
   // Once the current schema is registered, the same check runs and passes.
   auto id = register_event_schema(registry, subject, v1);
   ASSERT_TRUE(id.ok()) << id.error().message;
+  auto latest = registry.latest_version(subject);
+  ASSERT_TRUE(latest.ok()) << latest.error().message;
+  EXPECT_EQ(latest->version, 1);
+  EXPECT_EQ(latest->id, *id);
+  EXPECT_EQ(latest->schema, v1);
   auto after = check_event_schema(registry, subject, schemashift::svc::order_created_schema(2));
   ASSERT_TRUE(after.ok()) << after.error().message;
   EXPECT_EQ(after->level, "BACKWARD");
