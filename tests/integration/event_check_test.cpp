@@ -67,6 +67,17 @@ std::string global_level() {
   return json::parse(r->body).at("compatibilityLevel").get<std::string>();
 }
 
+// POST to the stack's registry past the client: the status and the parsed answer.
+std::pair<int, json> registry_post(const std::string& path, const json& body) {
+  const std::string url = stack_var("SCHEMA_REGISTRY_URL");
+  const auto path_start = url.find('/', std::string("http://").size());
+  httplib::Client http(url.substr(0, path_start));
+  auto r = http.Post(url.substr(path_start) + path, body.dump(),
+                     "application/vnd.schemaregistry.v1+json");
+  if (!r) throw std::runtime_error("POST " + path + " failed: " + httplib::to_string(r.error()));
+  return {r->status, json::parse(r->body, nullptr, false)};
+}
+
 // A loopback port nothing listens on: bound, then closed.
 int closed_port() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -93,10 +104,19 @@ TEST(EventCheck, ASubjectWithoutAVersionIsNeverCompatible) {
   const std::string subject = fresh_subject("missing");
   const json& v1 = schemashift::svc::order_created_schema(1);
 
-  // The trap: the registry itself calls anything compatible with a subject it does not have.
-  auto raw = registry.check_compatibility(subject, v1);
-  ASSERT_TRUE(raw.ok()) << raw.error().message;
-  EXPECT_TRUE(raw->compatible) << "Apicurio no longer says compatible for a missing subject";
+  // The trap: asked against the latest version, the registry calls anything compatible with a
+  // subject it does not have.
+  const auto [status, raw] =
+      registry_post("/compatibility/subjects/" + subject + "/versions/latest",
+                    {{"schemaType", "JSON"}, {"schema", v1.dump()}});
+  ASSERT_EQ(status, 200) << raw.dump();
+  EXPECT_EQ(raw, json({{"is_compatible", true}}))
+      << "Apicurio no longer says compatible for a missing subject";
+  // The client asks against the subject's versions, where the missing subject is a 404.
+  auto verdict = registry.check_compatibility(subject, v1);
+  ASSERT_FALSE(verdict.ok()) << "compatible=" << verdict->compatible;
+  EXPECT_EQ(verdict.error().kind, schemashift::events::RegistryError::kNotFound)
+      << verdict.error().message;
   auto versions = registry.subject_versions(subject);
   ASSERT_FALSE(versions.ok());
   EXPECT_EQ(versions.error().kind, schemashift::events::RegistryError::kNotFound)
