@@ -128,6 +128,7 @@ TEST(ServicesMigration, ARenameAcrossDatabaseAndApiKeepsV1AndV2ClientsAnsweredTh
   ASSERT_EQ(status["targets"].size(), 1u) << status.dump(2);
   EXPECT_EQ(status["targets"][0].value("service", ""), "customers");
   EXPECT_EQ(status["targets"][0].value("mode", ""), "new") << status.dump(2);
+  EXPECT_EQ(status["targets"][0].value("acknowledged", ""), "new") << status.dump(2);
   std::cout << "[ measured ] " << requests << " requests, " << load.writes_acknowledged()
             << " acknowledged writes; "
             << std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
