@@ -49,8 +49,8 @@ std::string switch_manifest(const std::string& ns, const std::string& metrics_ur
          "\n"
          "    errors: 'fulfillment_customers_calls_total{outcome=\"error\"}'\n"
          "    total: fulfillment_customers_calls_total\n"
-         "    max: 0.05\n    intervalSeconds: 1\n    failureLimit: 1\n"
-         "  contract: {approval: Manual}\n";
+         // No approval (Manual by default): it waits in AwaitingContract with fulfillment on /v2.
+         "    max: 0.05\n    intervalSeconds: 1\n    failureLimit: 1\n";
 }
 
 // The sum of the samples matching `selector` on the metrics page at `url` (-1: no page).
