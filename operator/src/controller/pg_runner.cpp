@@ -220,7 +220,7 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
   // A slice of batches per reconcile, so gates, pause and abort are looked at between slices.
   const auto guard = [this] {
     if (!backfill_guard_ || backfill_guard_()) return true;
-    hold_backfill();
+    (void)hold_backfill();
     return false;
   };
   const auto done_before = backfiller_->progress().rows_done;
@@ -229,10 +229,13 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
   return o;
 }
 
-void PgRunner::hold_backfill() {
-  if (held_ || !backfiller_) return;  // once per hold, however long it lasts
-  held_ = true;
-  backfiller_->shrink_after_hold();
+int PgRunner::hold_backfill() {
+  if (!backfiller_) return 0;
+  if (!held_) {  // once per hold, however long it lasts
+    held_ = true;
+    backfiller_->shrink_after_hold();
+  }
+  return backfiller_->progress().batch_size;
 }
 
 Outcome PgRunner::verify(const migration::MigrationSpec& spec) {

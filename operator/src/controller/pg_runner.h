@@ -61,7 +61,8 @@ class PgRunner {
   // Asked before every backfill batch; returning false ends the slice (a throttle gate tripped).
   void set_backfill_guard(std::function<bool()> guard) { backfill_guard_ = std::move(guard); }
   // A gate holds the backfill: the batch shrinks (once per hold).
-  void hold_backfill();
+  // Returns the batch size from now on (0 without a backfill yet).
+  int hold_backfill();
   // Told things worth a Warning before they happen (a long transaction a DDL will wait for).
   void set_warning_sink(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }
   // Records the phase in the migration's state row (for people reading the database, and for

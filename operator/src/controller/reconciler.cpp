@@ -313,8 +313,10 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   migration::Decision d = migration::decide(*spec, status, obs, now);
   d.events.insert(d.events.begin(), gate_events.begin(), gate_events.end());
   migration::MigrationStatus next = d.status;
-  if (runner && obs.gates.throttle && next.phase == migration::Phase::kBackfilling)
-    runner->hold_backfill();
+  if (runner && obs.gates.throttle && next.phase == migration::Phase::kBackfilling) {
+    // The status shows the smaller batch at once (no batch runs while the gate holds).
+    if (const int batch = runner->hold_backfill(); batch > 0) next.backfill.batch_size = batch;
+  }
   // A new phase is shown before its first action runs: a DDL step can wait for its lock for a
   // while, and the status should say Expanding (or RollingBack) meanwhile, not the phase before.
   if (next.phase != status.phase && !d.actions.empty()) {
