@@ -106,12 +106,19 @@ TEST(ServicesMigration, AV1ClientHoldsTheRetirementUntilSilentForTheWindowThenV1
   Shop shop;
   auto installed = shop.install("customers", "--set replicaCount=2");
   ASSERT_EQ(installed.exit_code, 0) << installed.output << shop.describe("customers");
-  auto created = shop.post("customers", "/v1/customers",
-                           {{"first_name", "Ada"},
-                            {"last_name", "Lovelace"},
-                            {"email", "ada@example.org"},
-                            {"country", "GB"}});
-  ASSERT_EQ(created.status, 201) << created.text;
+  // Through the Service, once kube-proxy has its endpoints (a fresh install may not yet).
+  schemashift::testing::HttpReply created;
+  ASSERT_TRUE(schemashift::testing::eventually(
+      [&] {
+        created = shop.post("customers", "/v1/customers",
+                            {{"first_name", "Ada"},
+                             {"last_name", "Lovelace"},
+                             {"email", "ada@example.org"},
+                             {"country", "GB"}});
+        return created.status == 201;
+      },
+      30s))
+      << created.status << " " << created.text << shop.describe("customers");
   const std::string id = std::to_string(created.body["id"].get<std::int64_t>());
   pqxx::connection db(shop.db("customers").dsn());
   ShopOperator op(shop);
