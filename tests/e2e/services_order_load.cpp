@@ -27,6 +27,11 @@ std::vector<std::int64_t> OrderLoad::acknowledged() const {
   return acked_;
 }
 
+std::map<std::int64_t, std::int64_t> OrderLoad::amounts() const {
+  std::lock_guard lock(mu_);
+  return amounts_;
+}
+
 void OrderLoad::run() {
   const auto start = std::chrono::steady_clock::now();
   for (int i = 0; !stopping_; ++i) {
@@ -39,6 +44,7 @@ void OrderLoad::run() {
     if (r.status == 201 && r.body.is_object() && r.body.contains("id")) {
       std::lock_guard lock(mu_);
       acked_.push_back(r.body["id"].get<std::int64_t>());
+      amounts_[acked_.back()] = 100 + i;
     } else {
       ++unacknowledged_;
     }
@@ -56,7 +62,8 @@ std::string id_array(const std::vector<std::int64_t>& ids) {
 }  // namespace
 
 std::string ledger_problems(Shop& shop, const std::vector<std::int64_t>& acknowledged,
-                            std::chrono::milliseconds timeout) {
+                            std::chrono::milliseconds timeout,
+                            const std::map<std::int64_t, std::int64_t>* amounts) {
   pqxx::connection orders(shop.db("orders").dsn()), fulfillment(shop.db("fulfillment").dsn());
   const std::string ids = id_array(acknowledged);
   // The events of the ledger's orders: the outbox row of each (its id is the event id).
@@ -69,14 +76,17 @@ std::string ledger_problems(Shop& shop, const std::vector<std::int64_t>& acknowl
       events[row[0].as<std::int64_t>()].push_back(row[1].as<std::string>());
   }
   std::map<std::int64_t, std::vector<std::string>> shipments;
+  std::map<std::int64_t, std::int64_t> totals;
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     shipments.clear();
     pqxx::nontransaction nt(fulfillment);
-    for (const auto& row : nt.exec_params("SELECT order_id, event_id FROM shipments "
+    for (const auto& row : nt.exec_params("SELECT order_id, event_id, total_cents FROM shipments "
                                           "WHERE order_id = ANY($1::bigint[])",
-                                          ids))
+                                          ids)) {
       shipments[row[0].as<std::int64_t>()].push_back(row[1].as<std::string>());
+      totals[row[0].as<std::int64_t>()] = row[2].as<std::int64_t>();
+    }
     if (shipments.size() >= acknowledged.size() || std::chrono::steady_clock::now() > deadline)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -95,6 +105,9 @@ std::string ledger_problems(Shop& shop, const std::vector<std::int64_t>& acknowl
       problem("order " + std::to_string(id) + ": " + std::to_string(sh.size()) + " shipments");
     if (ev.size() == 1 && sh.size() == 1 && ev[0] != sh[0])
       problem("order " + std::to_string(id) + ": shipped from event " + sh[0] + ", not " + ev[0]);
+    if (amounts && sh.size() == 1 && amounts->count(id) && totals[id] != amounts->at(id))
+      problem("order " + std::to_string(id) + ": shipped " + std::to_string(totals[id]) +
+              " cents, the test sent " + std::to_string(amounts->at(id)));
   }
   if (shown > 10) problems += "... " + std::to_string(shown - 10) + " more\n";
   return problems;

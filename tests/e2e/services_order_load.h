@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -22,6 +23,8 @@ class OrderLoad {
   void stop();
 
   std::vector<std::int64_t> acknowledged() const;
+  // order id -> the amount in cents the test sent for it, for the acknowledged ones.
+  std::map<std::int64_t, std::int64_t> amounts() const;
   int unacknowledged() const { return unacknowledged_; }
   int sent() const { return sent_; }
 
@@ -35,6 +38,7 @@ class OrderLoad {
   std::atomic<int> sent_{0}, unacknowledged_{0};
   mutable std::mutex mu_;
   std::vector<std::int64_t> acked_;
+  std::map<std::int64_t, std::int64_t> amounts_;
   std::thread thread_;
 };
 
@@ -42,8 +46,10 @@ class Shop;
 
 // What is wrong with the ledger's orders once the system settled: an order without exactly one
 // outbox event, without exactly one shipment, or whose shipment came from another event than
-// the order's own. Waits up to `timeout` for the last shipments; "" when nothing is wrong.
+// the order's own; with `amounts`, also a shipment whose total is not what the test sent (an
+// event misread). Waits up to `timeout` for the last shipments; "" when nothing is wrong.
 std::string ledger_problems(Shop& shop, const std::vector<std::int64_t>& acknowledged,
-                            std::chrono::milliseconds timeout);
+                            std::chrono::milliseconds timeout,
+                            const std::map<std::int64_t, std::int64_t>* amounts = nullptr);
 
 }  // namespace schemashift::testing

@@ -1,6 +1,7 @@
 #include "e2e/services_shop.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <sstream>
 #include <thread>
 
@@ -70,6 +71,9 @@ CommandResult Shop::install(const std::string& service, const std::string& value
   if (service == "fulfillment") {
     args += " --set customers.url=http://customers." + ns_ + ".svc:8080 --set consumerGroup=" + ns_;
   }
+  // A branch's own build of the services, imported beside make services' :dev images.
+  if (const char* tag = std::getenv("SCHEMASHIFT_SERVICES_IMAGE_TAG"); tag && *tag)
+    args += " --set-string image.tag=" + shell_quote(tag);
   args += " --set-string 'nodeSelector.schemashift\\.io/node=real' " + values;
   releases_.push_back(service);
   auto installed = helm(args);

@@ -28,7 +28,8 @@ class Shop {
   Shop& operator=(const Shop&) = delete;
 
   // helm install SERVICE charts/SERVICE with the test's database, topic and stack addresses,
-  // `values` appended (e.g. "--set replicaCount=2"); waits (180 s at most) for the Deployment
+  // `values` appended (e.g. "--set replicaCount=2"), the image tag SCHEMASHIFT_SERVICES_IMAGE_TAG
+  // when set (default: the chart's :dev); waits (180 s at most) for the Deployment
   // to be Available with every replica updated and ready, and fails at once on a pod that
   // cannot start (missing image, missing Secret key, crash loop). Returns helm's output (NOTES,
   // any admission warning) and, on failure, why.
