@@ -156,6 +156,21 @@ struct Machine {
     return false;
   }
 
+  // While it waits for a person, the gates still judge it: look again at the shortest
+  // interval of a gate that is still measuring (an Abort gate's breach rolls back on time),
+  // else every kIdleResync.
+  milliseconds idle_look() const {
+    milliseconds look = kIdleResync;
+    for (const auto& g : spec.gates) {
+      const gates::GateState* st = nullptr;
+      for (const auto& x : d.status.gates)
+        if (x.name == g.name) st = &x;
+      if (st && !gates::measuring(g, *st)) continue;
+      look = std::min(look, g.interval);
+    }
+    return look;
+  }
+
   bool trigger_mode() const { return spec.dual_write.mode == DualWriteMode::kTrigger; }
 
   // Trigger mode: the trigger is in place before anything relies on it (true when it is).
@@ -252,7 +267,7 @@ struct Machine {
           enter(Phase::kContracting, spec.approve ? "Approved" : "AutoApproved");
           return true;
         }
-        d.requeue_after = kIdleResync;
+        d.requeue_after = idle_look();
         return false;
       case Phase::kContracting:
         if (!flags_moved()) return false;
@@ -341,23 +356,26 @@ struct Machine {
 // status.api: the counts as measured, each client's last call (when its count grew) and since
 // when no client has called.
 ApiStatus merged_api_use(const std::optional<ApiStatus>& before, ApiStatus now_use,
-                         const std::string& now) {
-  bool called = false;
+                         const std::vector<gates::GateState>& gate_states, const std::string& now) {
+  std::string last_call;
   for (auto& c : now_use.clients) {
     const ApiClientUse* prev = nullptr;
     if (before)
       for (const auto& p : before->clients)
         if (p.client == c.client) prev = &p;
-    if (!prev || c.requests > prev->requests) {
-      c.last_seen = now;
-      called = true;
-    } else {
-      c.last_seen = prev->last_seen;
-    }
+    c.last_seen = !prev || c.requests > prev->requests ? now : prev->last_seen;
+    last_call = std::max(last_call, c.last_seen);
   }
-  now_use.silent_since = called                                    ? ""
-                         : before && !before->silent_since.empty() ? before->silent_since
-                                                                   : now;
+  // Silent since: only once the evidence gate measured clean (not while calls go on, and not
+  // while the pods cannot be counted); from the last call seen, or from when counting began.
+  std::string phase;
+  for (const auto& g : gate_states)
+    if (g.name == kApiEvidenceGate) phase = g.phase;
+  if (phase == "Gathering" || phase == "Satisfied") {
+    now_use.silent_since = !last_call.empty()                        ? last_call
+                           : before && !before->silent_since.empty() ? before->silent_since
+                                                                     : now;
+  }
   return now_use;
 }
 
@@ -369,7 +387,7 @@ Decision decide(const MigrationSpec& spec, const MigrationStatus& status, const 
   auto& s = m.s();
   s.observed_generation = spec.generation;
   m.observe_targets();
-  if (obs.api_use) s.api = merged_api_use(status.api, *obs.api_use, now);
+  if (obs.api_use) s.api = merged_api_use(status.api, *obs.api_use, s.gates, now);
 
   if (!is_terminal(s.phase)) {
     const Phase p = s.phase;

@@ -263,3 +263,26 @@ TEST(CrossLayerDecide, AnOlderStatusWithOneModeForAllTargetsIsReadPerTarget) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(CrossLayerDecide, AMigrationAwaitingApprovalLooksAgainAsOftenAsItsGatesMeasure) {
+  MigrationSpec spec;
+  spec.targets = {{"fulfillment", "fulfillment", "fulfillment.customers_api", kReader,
+                   SecretRef{"fulfillment-db"}}};
+  schemashift::gates::GateSpec g;
+  g.name = "errors";
+  g.provider = "metrics";
+  g.action = schemashift::gates::GateAction::kAbort;
+  g.interval = std::chrono::milliseconds(1000);
+  spec.gates = {g};
+  MigrationStatus st;
+  st.phase = Phase::kAwaitingContract;
+  st.plan_hash = plan_hash(spec);
+  Decision d = decide(spec, st, {}, "2026-12-02T10:00:00Z");
+  ASSERT_TRUE(d.requeue_after);
+  EXPECT_LE(*d.requeue_after, std::chrono::milliseconds(1000))
+      << "a breach must roll back within the gate's interval, not the 30 s idle look";
+}
+
+}  // namespace
