@@ -13,7 +13,7 @@ out="$build/faults"
 mkdir -p "$out"
 # The fault suites, by test program (FAULT_FILTER, a gtest filter, applies to each).
 SUITES=(
-  "integration_tests *CrashSafety*:BackfillFaults.*:SchemaMigrationE2E.Sigkill*:SchemaMigrationE2E.TwoOperators*:LeaderElection*:HostileDatabase*"
+  "integration_tests *CrashSafety*:BackfillFaults.*:SchemaMigrationE2E.ARollingRestart*:SchemaMigrationE2E.Sigkill*:SchemaMigrationE2E.TwoOperators*:LeaderElection*:HostileDatabase*"
   "service_integration_tests Faults.*:Outbox.*:DeadLetters.*"
   "services_e2e_tests ServicesOnTheNode.*"
 )
