@@ -221,10 +221,8 @@ std::vector<Step> steps_of(const Paint& p, const json& spec, const json& status,
       const std::string svc = t.value("service", "?");
       auto it = per_target.find(svc);
       d += (d.empty() ? "" : ", ") + svc;
-      if (it == per_target.end() || it->second.first.empty()) continue;
-      d += " " + it->second.first;
-      if (it->second.first == want)
-        d += it->second.second == want ? " (acknowledged)" : " (waiting)";
+      if (it == per_target.end() || it->second.first != want) continue;
+      d += it->second.second == want ? " (acknowledged)" : " (waiting)";
     }
     return d;
   };
@@ -415,6 +413,40 @@ std::string render_migration(const json& m, const json& events, const ViewStyle&
         out << "  " << one_line(g.value("lastDetail", ""), 60);
       out << "\n";
     }
+  }
+
+  if (status.contains("targets") && status["targets"].is_array() && !status["targets"].empty()) {
+    out << "\n" << p.bold("TARGETS") << "\n";
+    for (const auto& t : status["targets"]) {
+      const std::string mode = t.value("mode", "-"), acked = t.value("acknowledged", "");
+      out << "  " << pad(t.value("service", ""), 18) << " " << pad(mode, 11) << " "
+          << pad(acked == mode ? p.green("acknowledged") : p.yellow("waiting"), 12);
+      if (!t.value("barrier", "").empty()) out << "  " << one_line(t.value("barrier", ""), 70);
+      out << "\n";
+    }
+  }
+  if (status.contains("api") && status["api"].is_object()) {
+    const auto& api = status["api"];
+    out << "\n" << p.bold("API") << "  " << api.value("oldVersion", "") << " calls by client";
+    if (!api.value("silentSince", "").empty())
+      out << "; none since " << api.value("silentSince", "");
+    out << "\n";
+    for (const auto& c : api.value("clients", json::array()))
+      out << "  " << pad(c.value("client", ""), 18) << " " << c.value("requests", 0)
+          << " requests, last " << c.value("lastSeen", "") << "\n";
+  }
+  if (status.contains("events") && status["events"].is_object()) {
+    const auto& ev = status["events"];
+    out << "\n"
+        << p.bold("EVENTS") << "  subject " << ev.value("subject", "") << " ("
+        << ev.value("compatibility", "?") << ")";
+    if (ev.contains("schemaId")) out << ", schema id " << ev.value("schemaId", 0);
+    if (ev.contains("contractSchemaId"))
+      out << ", contract schema id " << ev.value("contractSchemaId", 0);
+    if (!ev.value("contractRefused", "").empty())
+      out << "\n  " << p.red("contract schema refused") << ": "
+          << one_line(ev.value("contractRefused", ""), 100);
+    out << "\n";
   }
 
   if (status.contains("conditions") && status["conditions"].is_array() &&

@@ -158,3 +158,32 @@ TEST(MigrationView, DurationsAndCountsReadLikeKubectl) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(MigrationView, ACrossLayerMigrationShowsEachTargetTheApiClientsAndTheSubject) {
+  json m = migration("AwaitingContract");
+  m["spec"]["targets"].push_back(
+      {{"service", "fulfillment"}, {"deployment", "fulfillment"}, {"flagKey", "f.k"}});
+  m["status"]["targets"] = json::parse(R"([
+    {"service": "orders", "mode": "read-new", "acknowledged": "read-new",
+     "barrier": "2 of 2 live instances acknowledged; 2 ready replicas"},
+    {"service": "fulfillment", "mode": "read-new",
+     "barrier": "0 of 1 live instances acknowledged; 1 ready replicas"}])");
+  m["status"]["api"] = json::parse(R"({"oldVersion": "v1", "clients": [
+    {"client": "billing-batch", "requests": 42, "lastSeen": "2026-12-01T12:09:58Z"}]})");
+  m["status"]["events"] = json::parse(
+      R"({"subject": "orders-value", "compatibility": "BACKWARD", "schemaId": 7,
+          "contractRefused": "OBJECT_TYPE_REQUIRED_PROPERTIES_MEMBER_ADDED at /required"})");
+  const auto text = render_migration(m, json::array(), {}, kNow);
+  EXPECT_THAT(text, HasSubstr("flags dual-write  orders, fulfillment\n"));
+  EXPECT_THAT(text, HasSubstr("orders (acknowledged), fulfillment (waiting)"));
+  EXPECT_THAT(text, HasSubstr("TARGETS"));
+  EXPECT_THAT(text, HasSubstr("0 of 1 live instances acknowledged"));
+  EXPECT_THAT(text, HasSubstr("billing-batch"));
+  EXPECT_THAT(text, HasSubstr("42 requests"));
+  EXPECT_THAT(text, HasSubstr("subject orders-value (BACKWARD), schema id 7"));
+  EXPECT_THAT(text, HasSubstr("contract schema refused"));
+}
+
+}  // namespace
