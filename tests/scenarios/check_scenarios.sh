@@ -3,9 +3,10 @@
 # migration.yaml, its naive change and its README, and each manifest is one the project's
 # own tools accept.
 #   check_scenarios.sh plan SOURCE_DIR PLUGIN      no cluster: `kubectl-schemashift plan` of
-#       every migration.yaml (the operator's parser and lint) must not refuse it; the naive
-#       files have their header, naive.patch still applies to the source, every README is
-#       linked from scenarios/README.md and says how to apply its manifest.
+#       every migration.yaml (the operator's parser and lint) must not refuse it; its flag
+#       keys are keys a service declares, its Secrets the three hack/services.sh creates; the
+#       naive files have their header, naive.patch still applies to the source, every README
+#       is linked from scenarios/README.md and says how to apply its manifest.
 #   check_scenarios.sh dry-run SOURCE_DIR          against the stack in SCHEMASHIFT_STACK_ENV:
 #       `kubectl apply --dry-run=server` of every manifest in namespace shop (created for the
 #       check if missing), so the CRD's own schema and CEL rules judge it; a warning fails too.
@@ -55,6 +56,17 @@ check_static() {
     done
   fi
   grep -q "($s/)" "$DIR/README.md" || fail "scenarios/README.md does not link $s/"
+  # The manifest fits the real services: each flag key is one a service declares, each
+  # Secret one that hack/services.sh creates.
+  local key ref
+  while read -r key; do
+    grep -rqF "\"$key\"" "$SRC"/services/*/*.h ||
+      fail "scenarios/$s: flagKey $key is not a key any service declares (services/*/*.h)"
+  done < <(sed -n 's/^ *flagKey: *\([^ #]*\).*/\1/p' "$DIR/$s/migration.yaml")
+  while read -r ref; do
+    [[ "$ref" =~ ^(customers|orders|fulfillment)-db$ ]] ||
+      fail "scenarios/$s: Secret $ref is not one of customers-db, orders-db, fulfillment-db"
+  done < <(grep -o 'secretRef: {name: [^,}]*' "$DIR/$s/migration.yaml" | sed 's/.*name: //')
 }
 
 case "$MODE" in
