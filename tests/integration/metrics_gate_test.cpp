@@ -101,3 +101,51 @@ TEST(MetricsGate, AnUnreachableEndpointIsAnError) {
 }
 
 }  // namespace
+
+namespace {
+
+// With `deployment`, every pod's page is scraped (the reconciler gives their URLs): each pod's
+// increase against its own last scrape, summed; a restarted pod counts from zero; a pod that
+// cannot be scraped is an error, never a clean value.
+TEST(MetricsGate, OverEveryPodOfADeploymentTheIncreasesAreSummedPodByPod) {
+  auto a = std::make_unique<MetricsEndpoint>();
+  MetricsEndpoint b;
+  MetricsProvider provider;
+  auto params = [&] {
+    return nlohmann::json{{"deployment", "fulfillment"},
+                          {"errors", "http_requests_total{code=\"500\"}"},
+                          {"total", "http_requests_total"},
+                          {"podUrls", {a->url(), b.url()}}};
+  };
+  a->add(100, 0, 0, 0);
+  b.add(900, 0, 0, 0);
+  EXPECT_EQ(provider.measure("g", params()).kind, MeasurementKind::kNoData) << "the baseline";
+  // 10 errors in 100 calls on a, 0 in 100 on b: 10 of 200 over the Deployment.
+  a->add(90, 10, 0, 0);
+  b.add(100, 0, 0, 0);
+  auto m = provider.measure("g", params());
+  ASSERT_EQ(m.kind, MeasurementKind::kValue) << m.detail;
+  EXPECT_DOUBLE_EQ(m.value, 0.05) << m.detail;
+  EXPECT_NE(m.detail.find("2 pods of fulfillment"), std::string::npos) << m.detail;
+  // a restarts (its counters start again from zero): its new counts are all new.
+  a = std::make_unique<MetricsEndpoint>();
+  a->add(40, 10, 0, 0);
+  b.add(50, 0, 0, 0);
+  m = provider.measure("g", params());
+  ASSERT_EQ(m.kind, MeasurementKind::kValue) << m.detail;
+  EXPECT_DOUBLE_EQ(m.value, 0.1) << "10 errors in 100 calls: " << m.detail;
+  // A pod that cannot be scraped.
+  auto p = params();
+  a.reset();  // its URL in p now answers nothing
+  EXPECT_EQ(provider.measure("g", p).kind, MeasurementKind::kError);
+  // Counter form, summed too.
+  MetricsProvider counters;
+  nlohmann::json c = {{"deployment", "customers"},
+                      {"counter", "http_requests_total{code=\"500\"}"},
+                      {"podUrls", {b.url()}}};
+  EXPECT_EQ(counters.measure("c", c).kind, MeasurementKind::kNoData);
+  b.add(0, 3, 0, 0);
+  EXPECT_DOUBLE_EQ(counters.measure("c", c).value, 3);
+}
+
+}  // namespace

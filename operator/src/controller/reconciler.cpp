@@ -292,6 +292,20 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     // apiTraffic (spec.api) scrapes every serving pod of the API's Deployment: they are
     // looked up at each measurement, so a new or restarted pod is counted.
     auto measure = [&, r = runner.get()](const gates::GateSpec& g) {
+      if (g.provider == "metrics" && g.params.contains("deployment")) {
+        const std::string deployment = g.params.value("deployment", "");
+        auto urls =
+            kube::pod_metrics_urls(client_, ns, deployment, g.params.value("metricsPort", 9090),
+                                   g.params.value("metricsPath", "/metrics"));
+        if (!urls) {
+          return gates::Measurement{
+              gates::MeasurementKind::kError, 0,
+              "the pods of Deployment " + ns + "/" + deployment + ": " + urls.error().describe()};
+        }
+        gates::GateSpec with_pods = g;
+        with_pods.params["podUrls"] = *urls;
+        return r->measure(with_pods);
+      }
       if (g.provider != "apiTraffic" || !spec->api) return r->measure(g);
       const auto t = std::find_if(spec->targets.begin(), spec->targets.end(),
                                   [&](auto& x) { return x.service == spec->api->service; });

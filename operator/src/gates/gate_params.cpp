@@ -81,8 +81,15 @@ std::vector<GateSpec> parse_gates(const json& gates, std::vector<std::string>& e
       }
       s.max = g.value("maxLag", 0.0);
     } else if (s.provider == "metrics") {
-      if (g.value("url", "").rfind("http", 0) != 0)
-        errors.push_back(p + ".url: an http:// or https:// URL is required");
+      const bool pods = g.contains("deployment");
+      if (pods && g.contains("url"))
+        errors.push_back(p + ".url: give url or deployment (every pod of it), not both");
+      if (pods && (!g["deployment"].is_string() || g.value("deployment", "").empty()))
+        errors.push_back(p + ".deployment: a Deployment's name is required");
+      if (pods && g.contains("histogram"))
+        errors.push_back(p + ".histogram: needs url (a quantile cannot be summed over pods)");
+      if (!pods && g.value("url", "").rfind("http", 0) != 0)
+        errors.push_back(p + ".url: an http:// or https:// URL (or deployment) is required");
       const int kinds = (g.contains("errors") && g.contains("total") ? 1 : 0) +
                         (g.contains("histogram") ? 1 : 0) + (g.contains("counter") ? 1 : 0);
       if (kinds != 1) {

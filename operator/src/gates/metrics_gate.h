@@ -8,6 +8,7 @@
 
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,11 +17,16 @@
 
 namespace schemashift::gates {
 
+// With `deployment` (and `metricsPort`, `metricsPath`) instead of `url`, every serving pod of
+// that Deployment is scraped and the increases summed (counter, or errors over total), each pod
+// against its own previous scrape: a Service's URL would reach one pod at a time.
 class MetricsProvider {
  public:
   Measurement measure(const std::string& gate, const nlohmann::json& params);
 
  private:
+  Measurement measure_pods(const std::string& gate, const nlohmann::json& params);
+  std::set<std::string> seen_;  // gates measured over pods at least once
   std::mutex mu_;
   std::map<std::string, std::vector<Sample>> previous_;  // gate name -> last scrape
 };

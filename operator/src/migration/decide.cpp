@@ -109,10 +109,14 @@ struct Machine {
       TargetState& st = s().target_entry(t.service);
       if (!known && s().flag_mode) st.mode = s().flag_mode;
       if (!st.mode) continue;
+      // Only a barrier looked at this round changes what is known (a finished migration's
+      // reconcile looks at none, and keeps what its last barrier showed).
+      auto b = obs.barrier.find(t.service);
       auto a = obs.acknowledged.find(t.service);
+      if (b == obs.barrier.end() && a == obs.acknowledged.end()) continue;
       st.acknowledged =
           a != obs.acknowledged.end() ? std::optional<FlagMode>(a->second) : std::nullopt;
-      if (auto b = obs.barrier.find(t.service); b != obs.barrier.end()) st.detail = b->second;
+      if (b != obs.barrier.end()) st.detail = b->second;
     }
   }
 
