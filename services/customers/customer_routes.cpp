@@ -3,6 +3,7 @@
 #include "http_errors.h"
 #include "openapi.h"
 #include "request_fields.h"
+#include "v2_fault.h"
 
 namespace schemashift::customers {
 
@@ -75,14 +76,16 @@ void add_version(svc::HttpServer& server, CustomerStore& store, const Shape& sha
 }  // namespace
 
 void add_customer_routes(svc::HttpServer& server, CustomerStore& store, const svc::Flags& flags,
-                         const V1Retirement& retirement) {
+                         const V1Retirement& retirement,
+                         const std::set<std::int64_t>& failing_v2_ids) {
   add_version(server, store, Shape{"/v1", &customer_from_v1, &to_v1},
               [&flags, retirement](svc::Handler h) {
                 return v1_endpoint(flags, retirement, std::move(h));
               });
   // v2 shows preferred_language only once the mode reads it.
-  add_version(server, store, Shape{"/v2", &customer_from_v2, &to_v2},
-              [](svc::Handler h) { return h; });
+  add_version(
+      server, store, Shape{"/v2", &customer_from_v2, &to_v2},
+      [failing_v2_ids](svc::Handler h) { return failing_v2_reads(failing_v2_ids, std::move(h)); });
   server.get("/v1/openapi.json", [](const Request&) {
     return Response{.status = 200, .body = openapi_v1(), .headers = {}};
   });

@@ -16,6 +16,7 @@
 #include "metrics.h"
 #include "pg_pool.h"
 #include "v1_lifecycle.h"
+#include "v2_fault.h"
 
 namespace schemashift::customers {
 
@@ -35,6 +36,11 @@ int run(int argc, char** argv) {
                  "when /v1 goes away, Unix seconds (the Sunset header)")
       ->envname("V1_SUNSET_AT")
       ->capture_default_str();
+  std::string fault_v2_ids;
+  app.add_option("--fault-v2-customer-ids", fault_v2_ids,
+                 "test-only fault injection: GET /v2/customers/{id} of these ids (comma "
+                 "separated) answers 500")
+      ->envname("FAULT_V2_CUSTOMER_IDS");
   CLI11_PARSE(app, argc, argv);
 
   svc::init_logging(cfg);
@@ -42,6 +48,10 @@ int run(int argc, char** argv) {
                              {"http_port", cfg.http_port},
                              {"metrics_port", cfg.metrics_port}});
   try {
+    const auto failing_v2_ids = parse_fault_ids(fault_v2_ids);
+    if (!failing_v2_ids.empty())
+      svc::log_warn("fault injection on: /v2 reads of these customers answer 500",
+                    {{"FAULT_V2_CUSTOMER_IDS", fault_v2_ids}});
     svc::PgPool pool(cfg.database_dsn, cfg.db_pool_size, cfg.db_acquire_timeout,
                      cfg.db_statement_timeout);
     svc::apply_baseline(pool, cfg.service, baseline_statements());
@@ -53,7 +63,7 @@ int run(int argc, char** argv) {
     svc::HttpServer server(cfg, metrics);
     CustomerStore store(pool, flags);
     svc::add_health_routes(server, pool, flags, lifecycle);
-    add_customer_routes(server, store, flags, retirement);
+    add_customer_routes(server, store, flags, retirement, failing_v2_ids);
 
     auto agent = svc::make_flag_agent(cfg, flags);
     agent->start();

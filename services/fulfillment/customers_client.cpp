@@ -3,6 +3,8 @@
 #include <thread>
 
 #include <httplib.h>
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
 
 #include "common/redact.h"
 
@@ -60,7 +62,32 @@ CustomersClient::CustomersClient(std::string base_url, int attempts, svc::Backof
   while (!base_url_.empty() && base_url_.back() == '/') base_url_.pop_back();
 }
 
+void CustomersClient::count_calls_in(prometheus::Registry& metrics) {
+  auto& family = prometheus::BuildCounter()
+                     .Name("fulfillment_customers_calls_total")
+                     .Help(
+                         "Calls to the customers service by API version and outcome (ok, "
+                         "not_found, error)")
+                     .Register(metrics);
+  for (auto api : {CustomersApi::kV1, CustomersApi::kV2}) {
+    for (const char* outcome : {"ok", "not_found", "error"})
+      calls_[{api, outcome}] = &family.Add(
+          {{"api_version", api == CustomersApi::kV2 ? "v2" : "v1"}, {"outcome", outcome}});
+  }
+}
+
+void CustomersClient::count(CustomersApi api, const char* outcome) {
+  auto it = calls_.find({api, outcome});
+  if (it != calls_.end()) it->second->Increment();
+}
+
 Result<ShipTo, LookupError> CustomersClient::once(std::int64_t customer_id, CustomersApi api) {
+  auto r = call(customer_id, api);
+  count(api, r ? "ok" : r.error().kind == LookupError::kNotFound ? "not_found" : "error");
+  return r;
+}
+
+Result<ShipTo, LookupError> CustomersClient::call(std::int64_t customer_id, CustomersApi api) {
   httplib::Client http(base_url_);
   http.set_connection_timeout(std::chrono::seconds(1));
   http.set_read_timeout(std::chrono::seconds(3));

@@ -33,6 +33,7 @@ int run(const FulfillmentConfig& cfg) {
   know_fulfillment_flags(flags);
   svc::SchemaRegistry registry(common.registry_url);
   CustomersClient customers(cfg.customers_url);
+  customers.count_calls_in(metrics.registry());
   ShipmentStore shipments(pool);
 
   svc::ProducerOptions producer_opts;

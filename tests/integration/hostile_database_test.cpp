@@ -221,9 +221,10 @@ TEST_F(HostileDatabase, AWholeMigrationAndItsGatesReachNoneOfThePlantedObjects) 
   migration::MigrationStatus status;
   for (int i = 0; i < 400 && !migration::is_terminal(status.phase); ++i) {
     migration::Observations obs;
-    if (status.flag_mode)
-      obs.acknowledged_mode =
-          runner->acknowledged(*spec, status, {{"orders", 1}}, &obs.barrier_detail);
+    for (const auto& [service, b] : runner->barriers(*spec, status, {{"orders", 1}})) {
+      obs.barrier[service] = b.detail;
+      if (b.held) obs.acknowledged[service] = *status.target(service)->mode;
+    }
     const std::string now = schemashift::rfc3339_now();
     auto d = migration::decide(*spec, status, obs, now);
     status = d.status;

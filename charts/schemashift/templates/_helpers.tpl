@@ -46,6 +46,14 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 - apiGroups: [apps]
   resources: [deployments]
   verbs: [get]
+# spec.api: the API Deployment's pods, whose /metrics the apiTraffic evidence scrapes.
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [list]
+# spec.events.schemaFrom: the ConfigMap holding an event schema.
+- apiGroups: [""]
+  resources: [configmaps]
+  verbs: [get]
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get]

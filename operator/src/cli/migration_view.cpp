@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 #include <vector>
 
@@ -202,9 +203,29 @@ std::vector<Step> steps_of(const Paint& p, const json& spec, const json& status,
     for (const auto& t : spec["targets"])
       services += (services.empty() ? "" : ", ") + t.value("service", "?");
   }
+  // Per target, when the status has them: "customers dual-write (acknowledged), fulfillment old".
+  std::map<std::string, std::pair<std::string, std::string>> per_target;  // mode, acknowledged
+  if (status.contains("targets") && status["targets"].is_array()) {
+    for (const auto& t : status["targets"])
+      per_target[t.value("service", "")] = {t.value("mode", ""), t.value("acknowledged", "")};
+  }
   const auto flag_detail = [&](const char* want) {
-    std::string d = services;
-    if (mode == want) d += acked == want ? "  (acknowledged)" : "  (waiting for acknowledgements)";
+    if (per_target.empty()) {
+      std::string d = services;
+      if (mode == want)
+        d += acked == want ? "  (acknowledged)" : "  (waiting for acknowledgements)";
+      return d;
+    }
+    std::string d;
+    for (const auto& t : spec["targets"]) {
+      const std::string svc = t.value("service", "?");
+      auto it = per_target.find(svc);
+      d += (d.empty() ? "" : ", ") + svc;
+      if (it == per_target.end() || it->second.first.empty()) continue;
+      d += " " + it->second.first;
+      if (it->second.first == want)
+        d += it->second.second == want ? " (acknowledged)" : " (waiting)";
+    }
     return d;
   };
   if (has_targets)

@@ -1,8 +1,11 @@
 #include "cli/plan_view.h"
 
+#include <chrono>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
+#include "migration/flag_moves.h"
 #include "migration/phase.h"
 #include "migration/spec.h"
 #include "pg/lint.h"
@@ -27,13 +30,25 @@ std::string ms(std::chrono::milliseconds d) {
   return std::to_string(d.count()) + "ms";
 }
 
-std::string targets_text(const migration::MigrationSpec& spec) {
-  std::string s;
-  for (const auto& t : spec.targets) {
-    s += (s.empty() ? "" : ", ") + t.flag_key + " on " + t.service + " (Deployment " +
-         t.deployment + ")";
+// The flag moves of `phase`, each "flag -> mode: who (key on service)"; one per line.
+std::vector<std::string> moves_text(const migration::MigrationSpec& spec, migration::Phase phase,
+                                    const std::string& arrow) {
+  // The registry's level decides the order of consumers and producers; the plan view does not
+  // ask it, so it shows BACKWARD's (the default) and says so.
+  const std::string level = spec.events ? "BACKWARD" : "";
+  std::vector<std::string> out;
+  for (const auto& m : migration::flag_moves(spec, phase, level)) {
+    std::string who;
+    for (const auto& svc : m.services) {
+      for (const auto& t : spec.targets)
+        if (t.service == svc)
+          who += (who.empty() ? "" : ", ") + t.flag_key + " on " + t.service + " (Deployment " +
+                 t.deployment + ")";
+    }
+    out.push_back("flag " + arrow + " " + migration::to_string(m.mode) + ": " + m.who + ": " + who +
+                  "; waits until every live instance acknowledged");
   }
-  return s;
+  return out;
 }
 
 std::string gate_action(gates::GateAction a) {
@@ -90,12 +105,37 @@ PlanReport render_plan(const json& migration, const ViewStyle& style) {
   const auto& spec = *parsed;
   const bool flags = !spec.targets.empty();
   const bool trigger = spec.dual_write.mode == migration::DualWriteMode::kTrigger;
-  w.raw() << "  database: Secret " << spec.database.name << ", key " << spec.database.key
-          << "; each DDL step under lock_timeout " << ms(spec.lock_timeout)
-          << " (retried with backoff), statement_timeout " << ms(spec.statement_timeout) << "\n";
+  if (spec.database) {
+    w.raw() << "  database: Secret " << spec.database->name << ", key " << spec.database->key
+            << "; each DDL step under lock_timeout " << ms(spec.lock_timeout)
+            << " (retried with backoff), statement_timeout " << ms(spec.statement_timeout) << "\n";
+  }
+  for (const auto& t : spec.targets) {
+    if (t.database)
+      w.raw() << "  target " << t.service << ": flags in Secret " << t.database->name << ", key "
+              << t.database->key << "\n";
+  }
+  const std::string arrow = w.marks().arrow;
+  if (spec.events) {
+    w.raw() << "  events: subject " << spec.events->subject << " at " << spec.events->registry_url
+            << "; the order of consumers and producers follows the subject's level (shown: "
+               "BACKWARD, consumers first)\n";
+  }
+  if (spec.api) {
+    w.raw() << "  api: " << spec.api->old_version << " of " << spec.api->service
+            << " retired; contract waits for "
+            << std::chrono::duration_cast<std::chrono::seconds>(spec.api->window).count()
+            << " s without an " << spec.api->old_version << " call from any client\n";
+  }
 
   w.phase("Plan",
           "lint every step, resolve each table once (schema-qualified, by OID), register them");
+  if (spec.events)
+    w.line("the registry checks spec.events.schema against subject " + spec.events->subject +
+           " under its level; a refusal stops here");
+  if (spec.events) {
+    w.phase("Expand", "register spec.events.schema; the migration records its id");
+  }
   if (!spec.expand_sql.empty()) {
     w.phase("Expand", "each step once, recorded in the same transaction");
     w.steps("expand", spec.expand_sql);
@@ -105,10 +145,9 @@ PlanReport render_plan(const json& migration, const ViewStyle& style) {
                               spec.dual_write.old_column + " and " + spec.dual_write.new_column +
                               " in step (up: " + spec.dual_write.up +
                               "; down: " + spec.dual_write.down + ")");
-  } else if (flags) {
-    w.phase("Dual-write", "flag " + std::string(w.marks().arrow) +
-                              " dual-write: " + targets_text(spec) +
-                              "; waits until every live instance acknowledged");
+  } else if (auto moves = moves_text(spec, migration::Phase::kDualWriting, arrow); !moves.empty()) {
+    w.phase("Dual-write", moves.front());
+    for (std::size_t i = 1; i < moves.size(); ++i) w.line("then " + moves[i]);
   }
   if (spec.backfill) {
     const auto& b = *spec.backfill;
@@ -139,9 +178,9 @@ PlanReport render_plan(const json& migration, const ViewStyle& style) {
       w.line("foreign key " + f.name + ": every " + f.parent_table + " row has its " +
              f.child_table + " row");
   }
-  if (flags) {
-    w.phase("Read switch",
-            "flag " + std::string(w.marks().arrow) + " read-new; waits for every instance");
+  if (auto moves = moves_text(spec, migration::Phase::kReadSwitching, arrow); !moves.empty()) {
+    w.phase("Read switch", moves.front());
+    for (std::size_t i = 1; i < moves.size(); ++i) w.line("then " + moves[i]);
   }
   std::string evidence;
   for (const auto& g : spec.gates) {
@@ -153,13 +192,16 @@ PlanReport render_plan(const json& migration, const ViewStyle& style) {
                        : std::string("waits for approval: kubectl schemashift approve ") + name);
   if (!evidence.empty()) w.line("and for the evidence of " + evidence);
   if (!spec.contract_sql.empty() || flags) {
-    w.phase("Contract", flags ? "flag " + std::string(w.marks().arrow) + " new, then each step once"
+    w.phase("Contract", flags ? "the flags, then each step once"
                               : "each step once, recorded in the same transaction");
+    if (spec.events && spec.events->contract_schema)
+      w.line("first the registry checks spec.events.contractSchema, then it is registered");
+    for (const auto& m : moves_text(spec, migration::Phase::kContracting, arrow)) w.line(m);
     w.steps("contract", spec.contract_sql);
   }
   w.phase("Completed", "");
   w.raw() << "  Rollback, possible until Contract starts (abort, a failing gate or check):\n";
-  if (flags) w.line("flag " + std::string(w.marks().arrow) + " old, barrier");
+  for (const auto& m : moves_text(spec, migration::Phase::kRollingBack, arrow)) w.line(m);
   if (spec.rollback_sql.empty()) w.line("no rollback SQL: the new structures stay");
   w.steps("rollback", spec.rollback_sql);
   if (!spec.gates.empty()) {

@@ -5,6 +5,7 @@
 
 #include <pqxx/pqxx>
 
+#include "gates/api_traffic.h"
 #include "gates/gate.h"
 #include "gates/metrics_gate.h"
 #include "gates/pg_statements.h"
@@ -15,9 +16,16 @@ class GateDispatch {
  public:
   // One measurement of `gate`; `conn` is the migration's database (for the providers that read
   // it). Unknown providers measure as errors.
+  // apiTraffic (spec.api) reads gate.params["podUrls"], which the reconciler fills in from the
+  // API's Deployment before each measurement.
   gates::Measurement measure(pqxx::connection& conn, const gates::GateSpec& gate);
+  // spec.api's old-version use per client since its gate's baseline.
+  std::vector<gates::ClientRequests> api_clients(const std::string& gate) const {
+    return api_.per_client(gate);
+  }
 
  private:
+  gates::ApiTrafficProvider api_;
   gates::MetricsProvider metrics_;
   gates::StatementsProvider statements_;
 };

@@ -85,18 +85,10 @@ Outcome PgRunner::run(const Action& a, const migration::MigrationSpec& spec,
       case ActionKind::kRollbackStep:
         return ddl("rollback", a.step, spec.rollback_sql.at(static_cast<std::size_t>(a.step)),
                    spec);
-      case ActionKind::kSetFlags: {
-        // Fenced like a batch: a stale operator cannot move a flag back after a successor moved
-        // it on. Writing a value the flag already has changes nothing (no new generation).
-        pqxx::work tx(*work_);
-        pg::Fence::check(tx, migration_, fence_.epoch());
-        for (const auto& t : spec.targets)
-          flags::set_flag(tx, t.flag_key, migration::to_string(a.mode));
-        failpoint("flags.before-commit");
-        tx.commit();
-        failpoint("flags.after-commit");
-        return {a, true};
-      }
+      case ActionKind::kSetFlags:
+        return set_flags(a, spec);
+      case ActionKind::kRegisterEventSchema:
+        return {a, false, false, "the registry's work is not this runner's"};
       case ActionKind::kBackfill:
         return backfill(spec);
       case ActionKind::kVerify:
@@ -228,7 +220,7 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
   // A slice of batches per reconcile, so gates, pause and abort are looked at between slices.
   const auto guard = [this] {
     if (!backfill_guard_ || backfill_guard_()) return true;
-    hold_backfill();
+    (void)hold_backfill();
     return false;
   };
   const auto done_before = backfiller_->progress().rows_done;
@@ -237,10 +229,13 @@ Outcome PgRunner::backfill(const migration::MigrationSpec& spec) {
   return o;
 }
 
-void PgRunner::hold_backfill() {
-  if (held_ || !backfiller_) return;  // once per hold, however long it lasts
-  held_ = true;
-  backfiller_->shrink_after_hold();
+int PgRunner::hold_backfill() {
+  if (!backfiller_) return 0;
+  if (!held_) {  // once per hold, however long it lasts
+    held_ = true;
+    backfiller_->shrink_after_hold();
+  }
+  return backfiller_->progress().batch_size;
 }
 
 Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
@@ -271,11 +266,64 @@ Outcome PgRunner::verify(const migration::MigrationSpec& spec) {
   return o;
 }
 
-std::optional<migration::FlagMode> PgRunner::acknowledged(const migration::MigrationSpec& spec,
-                                                          const migration::MigrationStatus& status,
-                                                          const ReadyReplicas& ready,
-                                                          std::string* detail) {
-  return acknowledged_mode(*work_, spec, status, ready, detail);
+Outcome PgRunner::set_flags(const Action& a, const migration::MigrationSpec& spec) {
+  const std::string value = migration::to_string(a.mode);
+  auto moves = [&](const migration::Target& t) {
+    return std::find(a.targets.begin(), a.targets.end(), t.service) != a.targets.end();
+  };
+  // The targets in this runner's database first, fenced like a batch: a stale operator cannot
+  // move a flag back after a successor moved it on. Writing a value the flag already has
+  // changes nothing (no new generation).
+  {
+    pqxx::work tx(*work_);
+    pg::Fence::check(tx, migration_, fence_.epoch());
+    for (const auto& t : spec.targets) {
+      if (moves(t) && !target_dsns_.count(t.service)) flags::set_flag(tx, t.flag_key, value);
+    }
+    failpoint("flags.before-commit");
+    tx.commit();
+  }
+  // Then each in its own database, fenced there by the epoch (controller/target_databases).
+  for (const auto& t : spec.targets) {
+    auto d = target_dsns_.find(t.service);
+    if (!moves(t) || d == target_dsns_.end()) continue;
+    try {
+      target_dbs_.set_flag(d->second, t.flag_key, value, fence_.epoch());
+    } catch (const pg::FencedOut&) {
+      throw;
+    } catch (const std::exception& e) {
+      target_dbs_.drop(d->second);
+      return {a, false, true,
+              "target " + t.service + ": " + pg::scrub(trimmed(e.what()), d->second)};
+    }
+  }
+  failpoint("flags.after-commit");
+  return {a, true};
+}
+
+std::map<std::string, TargetBarrier> PgRunner::barriers(const migration::MigrationSpec& spec,
+                                                        const migration::MigrationStatus& status,
+                                                        const ReadyReplicas& ready) {
+  std::map<std::string, TargetBarrier> out;
+  for (const auto& t : spec.targets) {
+    const migration::TargetState* st = status.target(t.service);
+    const auto mode = st && st->mode ? st->mode : status.flag_mode;
+    if (!mode) continue;
+    const auto r = ready.find(t.deployment);
+    const int required = r == ready.end() ? 0 : r->second;
+    auto d = target_dsns_.find(t.service);
+    if (d == target_dsns_.end()) {
+      out[t.service] = target_barrier(*work_, t, *mode, required);
+      continue;
+    }
+    try {
+      out[t.service] = target_barrier(target_dbs_.connection(d->second), t, *mode, required);
+    } catch (const std::exception& e) {
+      target_dbs_.drop(d->second);
+      out[t.service] = {false, "its database: " + pg::scrub(trimmed(e.what()), d->second)};
+    }
+  }
+  return out;
 }
 
 }  // namespace schemashift::controller

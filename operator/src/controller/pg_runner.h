@@ -5,6 +5,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,6 +16,7 @@
 #include "controller/flag_barrier.h"
 #include "controller/gate_dispatch.h"
 #include "controller/planner.h"
+#include "controller/target_databases.h"
 #include "gates/gate.h"
 #include "migration/decide.h"
 #include "pg/backfill.h"
@@ -40,18 +42,27 @@ class PgRunner {
 
   migration::Outcome run(const migration::Action& action, const migration::MigrationSpec& spec,
                          const migration::MigrationStatus& status);
-  // The mode every target acknowledged (controller/flag_barrier; nullopt: not held).
-  std::optional<migration::FlagMode> acknowledged(const migration::MigrationSpec& spec,
-                                                  const migration::MigrationStatus& status,
-                                                  const ReadyReplicas& ready, std::string* detail);
+  // The connection strings of the targets whose database is not this runner's (by service);
+  // their flags are written and their barriers read there (controller/target_databases).
+  void set_target_dsns(std::map<std::string, std::string> dsns) { target_dsns_ = std::move(dsns); }
+  // Each target's barrier at the mode status.targets[] says it was moved to, each in its own
+  // database (controller/flag_barrier); a target whose flag was never moved is absent.
+  std::map<std::string, TargetBarrier> barriers(const migration::MigrationSpec& spec,
+                                                const migration::MigrationStatus& status,
+                                                const ReadyReplicas& ready);
   // One measurement for a gate (providers that read this database).
   gates::Measurement measure(const gates::GateSpec& gate);
+  // spec.api's old-version use per client (gate `gate`), for status.api.
+  std::vector<gates::ClientRequests> api_clients(const std::string& gate) const {
+    return gates_.api_clients(gate);
+  }
   // Backfill slices stop after this long, so gates are looked at between slices.
   void set_backfill_slice(std::chrono::milliseconds d) { backfill_slice_ = d; }
   // Asked before every backfill batch; returning false ends the slice (a throttle gate tripped).
   void set_backfill_guard(std::function<bool()> guard) { backfill_guard_ = std::move(guard); }
   // A gate holds the backfill: the batch shrinks (once per hold).
-  void hold_backfill();
+  // Returns the batch size from now on (0 without a backfill yet).
+  int hold_backfill();
   // Told things worth a Warning before they happen (a long transaction a DDL will wait for).
   void set_warning_sink(std::function<void(const std::string&)> sink) { warn_ = std::move(sink); }
   // Records the phase in the migration's state row (for people reading the database, and for
@@ -72,6 +83,7 @@ class PgRunner {
   migration::Outcome verify(const migration::MigrationSpec& spec);
   migration::Outcome dual_write_trigger(const migration::Action& a,
                                         const migration::MigrationSpec& spec);
+  migration::Outcome set_flags(const migration::Action& a, const migration::MigrationSpec& spec);
   migration::Outcome ddl(const char* section, int step, const std::string& sql,
                          const migration::MigrationSpec& spec);
 
@@ -84,6 +96,8 @@ class PgRunner {
   bool held_ = false;
   std::function<void(const std::string&)> warn_;
   GateDispatch gates_;
+  std::map<std::string, std::string> target_dsns_;
+  TargetDatabases target_dbs_{migration_};
 };
 
 }  // namespace schemashift::controller

@@ -1,13 +1,16 @@
 #include "controller/reconciler.h"
 
 #include <ctime>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
 #include "common/base64.h"
 #include "common/failpoint.h"
 #include "common/time.h"
+#include "controller/event_actions.h"
 #include "controller/gate_schedule.h"
+#include "kube/deployment_pods.h"
 #include "migration/decide.h"
 #include "migration/spec.h"
 #include "pg/dsn.h"
@@ -29,6 +32,41 @@ Json stalled_status(const Json& current, std::int64_t generation, const std::str
   migration::set_condition(st.conditions, "Reconciling", "False", reason, "", generation, now);
   migration::set_condition(st.conditions, "Stalled", "True", reason, msg, generation, now);
   return st.to_json();
+}
+
+// status.api from the apiTraffic provider's per-client counts.
+migration::ApiStatus api_use(const migration::ApiSpec& api,
+                             const std::vector<gates::ClientRequests>& clients) {
+  migration::ApiStatus out{api.old_version};
+  for (const auto& c : clients)
+    out.clients.push_back({c.client, static_cast<std::int64_t>(c.requests), ""});
+  return out;
+}
+
+// One action: the registry's (spec.events) or the database's; a plan with spec.events is also
+// the registry's verdict. What the registry did is announced as an event.
+migration::Outcome run_action(PgRunner& runner, const migration::Action& action,
+                              const migration::MigrationSpec& spec,
+                              const migration::MigrationStatus& status,
+                              std::vector<migration::Event>& events) {
+  if (action.kind != migration::ActionKind::kRegisterEventSchema) {
+    migration::Outcome o = runner.run(action, spec, status);
+    if (action.kind == migration::ActionKind::kPlan && spec.events)
+      check_event_plan(*spec.events, o);
+    return o;
+  }
+  migration::Outcome o = register_event_schema(action, *spec.events);
+  const char* which = action.step == 0 ? "schema" : "contract schema";
+  if (o.ok && o.refused.empty()) {
+    events.push_back({"Normal", "EventSchemaRegistered",
+                      std::string(which) + " registered under subject " + spec.events->subject +
+                          " with id " + std::to_string(o.schema_id)});
+  } else if (o.ok) {
+    events.push_back({"Warning", "ContractSchemaRefused",
+                      "the registry refused the contract schema for subject " +
+                          spec.events->subject + ": " + o.refused});
+  }
+  return o;
 }
 
 }  // namespace
@@ -60,6 +98,51 @@ std::shared_ptr<PgRunner> Reconciler::runner_for(const std::string& key, const s
   std::lock_guard lock(mu_);
   runners_[key] = runner;
   return runner;
+}
+
+Result<std::string, std::string> Reconciler::read_dsn(const std::string& ns,
+                                                      const migration::SecretRef& ref) {
+  auto secret = client_.get(kube::resources::kSecret, ns, ref.name);
+  if (!secret) return fail("Secret " + ns + "/" + ref.name + ": " + secret.error().describe());
+  if (!(*secret)["data"].contains(ref.key))
+    return fail("Secret " + ns + "/" + ref.name + " has no key \"" + ref.key + "\"");
+  auto decoded = base64_decode((*secret)["data"][ref.key].get<std::string>());
+  if (!decoded) {
+    return fail("database Secret " + ns + "/" + ref.name + " key \"" + ref.key +
+                "\" is not valid base64");
+  }
+  // Refused here by name (empty, not UTF-8, a dialect libpq does not read), never echoed.
+  if (auto parsed = pg::parse_dsn(*decoded); !parsed) {
+    return fail("database Secret " + ns + "/" + ref.name + " key \"" + ref.key +
+                "\": " + parsed.error());
+  }
+  return *decoded;
+}
+
+std::optional<std::string> Reconciler::resolve_schemas(const std::string& ns,
+                                                       migration::EventsSpec& events) {
+  auto resolve = [&](migration::SchemaSource& src,
+                     const std::string& field) -> std::optional<std::string> {
+    if (!src.from) return std::nullopt;
+    auto cm = client_.get(kube::resources::kConfigMap, ns, src.from->name);
+    if (!cm) {
+      return field + ": ConfigMap " + ns + "/" + src.from->name + ": " + cm.error().describe();
+    }
+    const auto& data = (*cm).value("data", Json::object());
+    if (!data.contains(src.from->key) || !data[src.from->key].is_string())
+      return field + ": ConfigMap " + ns + "/" + src.from->name + " has no key \"" + src.from->key +
+             "\"";
+    src.schema = Json::parse(data[src.from->key].get<std::string>(), nullptr, false);
+    if (src.schema.is_discarded() || !src.schema.is_object())
+      return field + ": ConfigMap " + ns + "/" + src.from->name + " key \"" + src.from->key +
+             "\" is not a JSON Schema object";
+    return std::nullopt;
+  };
+  if (auto e = resolve(events.schema, "spec.events.schemaFrom")) return e;
+  if (events.contract_schema) {
+    if (auto e = resolve(*events.contract_schema, "spec.events.contractSchemaFrom")) return e;
+  }
+  return std::nullopt;
 }
 
 std::optional<ReadyReplicas> Reconciler::ready_replicas(const std::string& ns,
@@ -133,28 +216,35 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     return runtime::ReconcileResult{};  // a spec change brings it back
   }
 
-  // The connection string, from the Secret; never echoed.
+  // The connection strings, from the Secrets; never echoed.
   migration::Observations obs;
   std::string dsn;
-  auto secret = client_.get(kube::resources::kSecret, ns, spec->database.name);
-  if (!secret) {
-    obs.database_error =
-        "Secret " + ns + "/" + spec->database.name + ": " + secret.error().describe();
-  } else if (!(*secret)["data"].contains(spec->database.key)) {
-    obs.database_error =
-        "Secret " + ns + "/" + spec->database.name + " has no key \"" + spec->database.key + "\"";
-  } else {
-    auto decoded = base64_decode((*secret)["data"][spec->database.key].get<std::string>());
-    if (decoded) {
-      dsn = *decoded;
-      // Refused here by name (empty, not UTF-8, a dialect libpq does not read), never echoed.
-      if (auto parsed = pg::parse_dsn(dsn); !parsed) {
-        obs.database_error = "database Secret " + ns + "/" + spec->database.name + " key \"" +
-                             spec->database.key + "\": " + parsed.error();
-      }
+  std::map<std::string, std::string> target_dsns;  // targets whose database is not the home one
+  if (const migration::SecretRef* home = migration::home_database(*spec)) {
+    auto d = read_dsn(ns, *home);
+    if (d) {
+      dsn = *d;
     } else {
-      obs.database_error = "database Secret " + ns + "/" + spec->database.name + " key \"" +
-                           spec->database.key + "\" is not valid base64";
+      obs.database_error = d.error();
+    }
+  }
+  for (const auto& t : spec->targets) {
+    const migration::SecretRef* ref = migration::target_database(*spec, t);
+    if (obs.database_error || !ref) continue;
+    auto d = read_dsn(ns, *ref);
+    if (!d) {
+      obs.database_error = "target " + t.service + ": " + d.error();
+    } else if (*d != dsn) {
+      target_dsns[t.service] = *d;
+    }
+  }
+  // spec.events' schemas from their ConfigMaps, before the plan (and its hash) sees them.
+  if (spec->events) {
+    if (auto missing = resolve_schemas(ns, *spec->events)) {
+      (void)write_status(stalled_status(obj, generation, "EventSchemaUnavailable", *missing));
+      runtime::ReconcileResult later;
+      later.requeue_after = std::chrono::seconds(10);  // a ConfigMap may be created later
+      return later;
     }
   }
   migration::MigrationStatus status =
@@ -177,11 +267,19 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
     }
     if (!runner) obs.database_error = error.message;
   }
-  if (runner && status.flag_mode && !spec->targets.empty()) {
+  if (runner) runner->set_target_dsns(target_dsns);
+  if (runner && !spec->targets.empty()) {
     std::string error;
-    if (const auto ready = ready_replicas(ns, *spec, &error))
-      obs.acknowledged_mode = runner->acknowledged(*spec, status, *ready, &obs.barrier_detail);
-    if (obs.acknowledged_mode) failpoint("barrier.passed");
+    if (const auto ready = ready_replicas(ns, *spec, &error)) {
+      for (auto& [service, b] : runner->barriers(*spec, status, *ready)) {
+        obs.barrier[service] = b.detail;
+        obs.barrier_detail += (obs.barrier_detail.empty() ? "" : "; ") + service + ": " + b.detail;
+        const migration::TargetState* st = std::as_const(status).target(service);
+        const auto mode = st && st->mode ? st->mode : status.flag_mode;
+        if (b.held && mode) obs.acknowledged[service] = *mode;
+      }
+    }
+    if (!obs.acknowledged.empty()) failpoint("barrier.passed");
     if (!error.empty()) obs.barrier_detail = error;
   }
 
@@ -191,15 +289,34 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (runner && !spec->gates.empty() && !migration::is_terminal(status.phase) &&
       status.phase != migration::Phase::kPending &&
       status.phase != migration::Phase::kRollingBack) {
-    runner->set_backfill_slice(
-        evaluate_gates([r = runner.get()](const gates::GateSpec& g) { return r->measure(g); },
-                       *spec, status, obs, now, gate_events));
+    // apiTraffic (spec.api) scrapes every serving pod of the API's Deployment: they are
+    // looked up at each measurement, so a new or restarted pod is counted.
+    auto measure = [&, r = runner.get()](const gates::GateSpec& g) {
+      if (g.provider != "apiTraffic" || !spec->api) return r->measure(g);
+      const auto t = std::find_if(spec->targets.begin(), spec->targets.end(),
+                                  [&](auto& x) { return x.service == spec->api->service; });
+      auto urls = kube::pod_metrics_urls(client_, ns, t->deployment, spec->api->metrics_port,
+                                         spec->api->metrics_path);
+      if (!urls) {
+        return gates::Measurement{
+            gates::MeasurementKind::kError, 0,
+            "the pods of Deployment " + ns + "/" + t->deployment + ": " + urls.error().describe()};
+      }
+      gates::GateSpec with_pods = g;
+      with_pods.params["podUrls"] = *urls;
+      return r->measure(with_pods);
+    };
+    runner->set_backfill_slice(evaluate_gates(measure, *spec, status, obs, now, gate_events));
   }
+  if (runner && spec->api)
+    obs.api_use = api_use(*spec->api, runner->api_clients(migration::kApiEvidenceGate));
   migration::Decision d = migration::decide(*spec, status, obs, now);
   d.events.insert(d.events.begin(), gate_events.begin(), gate_events.end());
   migration::MigrationStatus next = d.status;
-  if (runner && obs.gates.throttle && next.phase == migration::Phase::kBackfilling)
-    runner->hold_backfill();
+  if (runner && obs.gates.throttle && next.phase == migration::Phase::kBackfilling) {
+    // The status shows the smaller batch at once (no batch runs while the gate holds).
+    if (const int batch = runner->hold_backfill(); batch > 0) next.backfill.batch_size = batch;
+  }
   // A new phase is shown before its first action runs: a DDL step can wait for its lock for a
   // while, and the status should say Expanding (or RollingBack) meanwhile, not the phase before.
   if (next.phase != status.phase && !d.actions.empty()) {
@@ -224,7 +341,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   }
   bool failed = false;
   for (const auto& action : runner ? d.actions : std::vector<migration::Action>{}) {
-    migration::Outcome o = runner->run(action, *spec, next);
+    migration::Outcome o = run_action(*runner, action, *spec, next, d.events);
     o.action = action;
     next = migration::apply_outcome(*spec, next, o, now);
     if (!o.ok) {

@@ -9,8 +9,10 @@
 #include <mutex>
 #include <string>
 
+#include "common/result.h"
 #include "controller/pg_runner.h"
 #include "kube/client.h"
+#include "migration/spec.h"
 #include "runtime/event_recorder.h"
 #include "runtime/manager.h"
 
@@ -27,6 +29,11 @@ class Reconciler {
   std::shared_ptr<PgRunner> runner_for(const std::string& key, const std::string& dsn,
                                        const std::string& uid, ConnectError* error);
   void drop_runner(const std::string& key);
+  // A Secret's connection string (errors name the Secret and key, never the value).
+  Result<std::string, std::string> read_dsn(const std::string& ns, const migration::SecretRef& ref);
+  // Reads spec.events' schemaFrom/contractSchemaFrom ConfigMaps into the spec; says what is
+  // missing, or nullopt.
+  std::optional<std::string> resolve_schemas(const std::string& ns, migration::EventsSpec& events);
   // Each target Deployment's ready replicas (an error names the Deployment that could not be read).
   std::optional<ReadyReplicas> ready_replicas(const std::string& ns,
                                               const migration::MigrationSpec& spec,

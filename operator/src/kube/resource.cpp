@@ -18,6 +18,7 @@ const ResourceType kSecret{"", "v1", "secrets", "Secret", true};
 const ResourceType kConfigMap{"", "v1", "configmaps", "ConfigMap", true};
 const ResourceType kServiceAccount{"", "v1", "serviceaccounts", "ServiceAccount", true};
 const ResourceType kDeployment{"apps", "v1", "deployments", "Deployment", true};
+const ResourceType kPod{"", "v1", "pods", "Pod", true};
 const ResourceType kLease{"coordination.k8s.io", "v1", "leases", "Lease", true};
 const ResourceType kEvent{"events.k8s.io", "v1", "events", "Event", true};
 const ResourceType kSchemaMigration{"schemashift.io", "v1alpha1", "schemamigrations",

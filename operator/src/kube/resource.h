@@ -26,6 +26,7 @@ extern const ResourceType kSecret;
 extern const ResourceType kConfigMap;
 extern const ResourceType kServiceAccount;
 extern const ResourceType kDeployment;
+extern const ResourceType kPod;
 extern const ResourceType kLease;
 extern const ResourceType kEvent;  // events.k8s.io/v1
 extern const ResourceType kSchemaMigration;

@@ -1,5 +1,11 @@
 #include "migration/decide.h"
 
+#include <algorithm>
+#include <utility>
+
+#include "common/time.h"
+#include "migration/flag_moves.h"
+
 namespace schemashift::migration {
 
 namespace {
@@ -12,8 +18,10 @@ constexpr milliseconds kBarrierPoll{250};
 constexpr milliseconds kThrottlePoll{1000};
 constexpr milliseconds kDatabaseRetry{5000};
 constexpr milliseconds kIdleResync{30000};
+constexpr milliseconds kRegistryRecheck{10000};
 
 struct Machine {
+  const MigrationStatus& before;
   const MigrationSpec& spec;
   const Observations& obs;
   const std::string& now;
@@ -52,17 +60,99 @@ struct Machine {
     d.requeue_after = kNow;
   }
 
-  // Flags to `mode` for the targets, then wait for the barrier. True when every live instance
-  // runs `mode` (or there are no targets).
-  bool flags_at(FlagMode mode) {
-    if (spec.targets.empty()) return true;
-    if (obs.acknowledged_mode) s().acked_mode = obs.acknowledged_mode;
-    if (s().flag_mode != mode) {
-      act({ActionKind::kSetFlags, 0, mode});
-      return false;
+  std::string compatibility() const {
+    return d.status.events ? d.status.events->compatibility : "";
+  }
+
+  // The phase's flag moves (migration/flag_moves), one after the other: each written, then
+  // waited for until every live instance of its targets acknowledged it. True when all are.
+  bool flags_moved() {
+    for (const auto& move : flag_moves(spec, s().phase, compatibility())) {
+      const bool written = std::all_of(move.services.begin(), move.services.end(), [&](auto& svc) {
+        const TargetState* t = std::as_const(s()).target(svc);
+        return t && t->mode == move.mode;
+      });
+      if (!written) {
+        act({ActionKind::kSetFlags, 0, move.mode, move.services});
+        d.events.push_back(
+            {s().phase == Phase::kRollingBack ? "Warning" : "Normal", "FlagsSet",
+             move.who + " (" + join(move.services) + ") -> " + to_string(move.mode)});
+        return false;
+      }
+      const bool acked = std::all_of(move.services.begin(), move.services.end(), [&](auto& svc) {
+        const TargetState* t = std::as_const(s()).target(svc);
+        return t && t->acknowledged == move.mode;
+      });
+      if (!acked) {
+        d.requeue_after = kBarrierPoll;
+        return false;
+      }
+      s().acked_mode = move.mode;
+      const bool newly = std::any_of(move.services.begin(), move.services.end(), [&](auto& svc) {
+        const TargetState* t = before.target(svc);
+        return !t || t->acknowledged != move.mode;
+      });
+      if (newly) {
+        d.events.push_back(
+            {"Normal", "FlagsAcknowledged",
+             move.who + " (" + join(move.services) + ") acknowledged " + to_string(move.mode)});
+      }
     }
-    if (obs.acknowledged_mode == mode) return true;
-    d.requeue_after = kBarrierPoll;
+    return true;
+  }
+
+  // Folds the barrier's observations into status.targets[] (an older status that knew only
+  // one mode for all targets is read as each target in that mode).
+  void observe_targets() {
+    for (const auto& t : spec.targets) {
+      const bool known = std::as_const(s()).target(t.service) != nullptr;
+      TargetState& st = s().target_entry(t.service);
+      if (!known && s().flag_mode) st.mode = s().flag_mode;
+      if (!st.mode) continue;
+      auto a = obs.acknowledged.find(t.service);
+      st.acknowledged =
+          a != obs.acknowledged.end() ? std::optional<FlagMode>(a->second) : std::nullopt;
+      if (auto b = obs.barrier.find(t.service); b != obs.barrier.end()) st.detail = b->second;
+    }
+  }
+
+  static std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  }
+
+  // spec.events: the new schema is registered (after the plan checked it) before any DDL or
+  // flag moves. True when it is.
+  bool event_schema_registered() {
+    if (!spec.events || (s().events && s().events->schema_id != 0)) return true;
+    act({ActionKind::kRegisterEventSchema, 0});
+    return false;
+  }
+
+  // spec.events.contractSchema: checked and registered before contract. True when it is. A
+  // refusal holds the migration here, and the registry is asked again every
+  // kRegistryRecheck: the cure may be in the registry (its compatibility rule), not the spec.
+  bool contract_schema_registered() {
+    if (!spec.events || !spec.events->contract_schema) return true;
+    if (s().events && s().events->contract_schema_id != 0) return true;
+    if (s().events && !s().events->contract_refused.empty()) {
+      const auto at = parse_rfc3339(s().events->contract_refused_at);
+      const auto t = parse_rfc3339(now);
+      const bool recheck = s().events->contract_refused_generation != spec.generation || !at ||
+                           !t || *t - *at >= kRegistryRecheck;
+      if (!recheck) {
+        stall("ContractSchemaRefused",
+              "the registry refused spec.events.contractSchema for subject " +
+                  spec.events->subject + ": " + s().events->contract_refused +
+                  "; correct it (or the subject's compatibility), or abort (rollback is still "
+                  "lossless); asked again every " +
+                  std::to_string(kRegistryRecheck.count() / 1000) + " s");
+        d.requeue_after = kRegistryRecheck;
+        return false;
+      }
+    }
+    act({ActionKind::kRegisterEventSchema, 1});
     return false;
   }
 
@@ -112,6 +202,7 @@ struct Machine {
         enter(Phase::kExpanding, "Expanding");
         return true;
       case Phase::kExpanding:
+        if (!event_schema_registered()) return false;
         if (s().expand_done < expand_n) {
           act({ActionKind::kExpandStep, s().expand_done});
           return false;
@@ -120,7 +211,7 @@ struct Machine {
         enter(after_expand(), "Expanded", std::to_string(expand_n) + " expand statements applied");
         return true;
       case Phase::kDualWriting:
-        if (!flags_at(FlagMode::kDualWrite)) return false;
+        if (!flags_moved()) return false;
         enter(spec.backfill ? Phase::kBackfilling : Phase::kVerifying, "DualWriteAcknowledged",
               "every instance writes both shapes");
         return true;
@@ -148,7 +239,7 @@ struct Machine {
         enter(spec.targets.empty() ? Phase::kAwaitingContract : Phase::kReadSwitching, "Verified");
         return true;
       case Phase::kReadSwitching:
-        if (!flags_at(FlagMode::kReadNew)) return false;
+        if (!flags_moved()) return false;
         enter(Phase::kAwaitingContract, "ReadersSwitched", "every instance reads the new shape");
         return true;
       case Phase::kAwaitingContract:
@@ -157,13 +248,14 @@ struct Machine {
           return false;
         }
         if (spec.approval == Approval::kAuto || spec.approve) {
+          if (!contract_schema_registered()) return false;
           enter(Phase::kContracting, spec.approve ? "Approved" : "AutoApproved");
           return true;
         }
         d.requeue_after = kIdleResync;
         return false;
       case Phase::kContracting:
-        if (!flags_at(FlagMode::kNew)) return false;
+        if (!flags_moved()) return false;
         if (!trigger_removed()) return false;
         if (s().contract_done < contract_n) {
           act({ActionKind::kContractStep, s().contract_done});
@@ -173,7 +265,7 @@ struct Machine {
               std::to_string(contract_n) + " contract statements applied");
         return true;
       case Phase::kRollingBack:
-        if (!flags_at(FlagMode::kOld)) return false;
+        if (!flags_moved()) return false;
         if (!trigger_removed()) return false;
         if (s().rollback_done < rollback_n) {
           act({ActionKind::kRollbackStep, s().rollback_done});
@@ -246,13 +338,38 @@ struct Machine {
   }
 };
 
+// status.api: the counts as measured, each client's last call (when its count grew) and since
+// when no client has called.
+ApiStatus merged_api_use(const std::optional<ApiStatus>& before, ApiStatus now_use,
+                         const std::string& now) {
+  bool called = false;
+  for (auto& c : now_use.clients) {
+    const ApiClientUse* prev = nullptr;
+    if (before)
+      for (const auto& p : before->clients)
+        if (p.client == c.client) prev = &p;
+    if (!prev || c.requests > prev->requests) {
+      c.last_seen = now;
+      called = true;
+    } else {
+      c.last_seen = prev->last_seen;
+    }
+  }
+  now_use.silent_since = called                                    ? ""
+                         : before && !before->silent_since.empty() ? before->silent_since
+                                                                   : now;
+  return now_use;
+}
+
 }  // namespace
 
 Decision decide(const MigrationSpec& spec, const MigrationStatus& status, const Observations& obs,
                 const std::string& now) {
-  Machine m{spec, obs, now, Decision{status, {}, std::nullopt, {}}};
+  Machine m{status, spec, obs, now, Decision{status, {}, std::nullopt, {}}};
   auto& s = m.s();
   s.observed_generation = spec.generation;
+  m.observe_targets();
+  if (obs.api_use) s.api = merged_api_use(status.api, *obs.api_use, now);
 
   if (!is_terminal(s.phase)) {
     const Phase p = s.phase;
@@ -306,7 +423,9 @@ Decision decide(const MigrationSpec& spec, const MigrationStatus& status, const 
 
 MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus s, const Outcome& o,
                               const std::string& now) {
-  if (!o.ok && o.action.kind != ActionKind::kPlan) {
+  // A plan that could not be made (a database or registry that did not answer) is tried
+  // again; a plan refused (findings, or a failure no retry cures) waits for a new manifest.
+  if (!o.ok && (o.action.kind != ActionKind::kPlan || o.retriable)) {
     s.last_error = o.error;
     s.last_error_retriable = o.retriable;
     // Say so at once, not only at the next reconcile.
@@ -321,6 +440,8 @@ MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus s, cons
   s.last_error.clear();
   switch (o.action.kind) {
     case ActionKind::kPlan:
+      if (spec.events && !o.compatibility.empty())
+        s.events = EventsStatus{spec.events->subject, o.compatibility};
       if (o.ok && o.findings.empty()) {
         s.plan_hash = o.plan_hash;
         set_condition(s.conditions, "Planned", "True", "PlanAccepted", "plan " + o.plan_hash,
@@ -342,7 +463,27 @@ MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus s, cons
       break;
     case ActionKind::kSetFlags:
       s.flag_mode = o.action.mode;
+      s.acked_mode.reset();
+      for (const auto& svc : o.action.targets) {
+        TargetState& t = s.target_entry(svc);
+        t.mode = o.action.mode;
+        t.acknowledged.reset();
+      }
       break;
+    case ActionKind::kRegisterEventSchema: {
+      if (!s.events) s.events = EventsStatus{spec.events ? spec.events->subject : ""};
+      if (o.action.step == 0) {
+        s.events->schema_id = o.schema_id;
+      } else if (!o.refused.empty()) {
+        s.events->contract_refused = o.refused;
+        s.events->contract_refused_generation = spec.generation;
+        s.events->contract_refused_at = now;
+      } else {
+        s.events->contract_schema_id = o.schema_id;
+        s.events->contract_refused.clear();
+      }
+      break;
+    }
     case ActionKind::kBackfill:
       s.backfill = o.backfill;
       break;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,9 +32,13 @@ struct GateVerdicts {
 struct Observations {
   std::optional<std::string>
       database_error{};  // the database cannot be reached (no password in it)
-  std::optional<FlagMode> acknowledged_mode{};  // the barrier: every live instance runs this mode
-  std::string barrier_detail{};                 // e.g. "2 of 3 instances acknowledged"
+  // The barrier, per target service: the mode every live instance of it acknowledged (absent:
+  // not held for the mode written), and what the barrier saw.
+  std::map<std::string, FlagMode> acknowledged{};
+  std::map<std::string, std::string> barrier{};  // "2 of 3 live instances acknowledged; ..."
+  std::string barrier_detail{};                  // all of it in one line, or why it is unknown
   GateVerdicts gates;
+  std::optional<ApiStatus> api_use{};  // spec.api: old-version use per client so far
 };
 
 enum class ActionKind {
@@ -46,12 +51,14 @@ enum class ActionKind {
   kRollbackStep,
   kInstallDualWriteTrigger,  // spec.dualWrite.mode trigger: after expand, before the backfill
   kRemoveDualWriteTrigger,   // before contract or rollback drops a column the trigger reads
+  kRegisterEventSchema,      // spec.events: step 0 the new schema (expand), 1 the contract schema
 };
 
 struct Action {
   ActionKind kind;
-  int step = 0;                    // for the SQL steps
-  FlagMode mode = FlagMode::kOld;  // for kSetFlags
+  int step = 0;                        // for the SQL steps
+  FlagMode mode = FlagMode::kOld;      // for kSetFlags
+  std::vector<std::string> targets{};  // for kSetFlags: the services whose flag moves
   bool operator==(const Action&) const = default;
 };
 
@@ -81,6 +88,9 @@ struct Outcome {
   std::vector<std::string> findings{};         // kPlan: lint findings that refuse the plan
   BackfillProgress backfill{};                 // kBackfill
   std::vector<std::string> verify_failures{};  // kVerify: checks that found bad data
+  std::string compatibility{};                 // kPlan with spec.events: the subject's level
+  std::int32_t schema_id = 0;                  // kRegisterEventSchema: the id registered
+  std::string refused{};  // kRegisterEventSchema step 1: the registry's words refusing it
 };
 
 MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus status,

@@ -6,6 +6,8 @@
 #include <regex>
 
 #include "gates/gate_params.h"
+#include "migration/layers_spec.h"
+#include "migration/spec_reader.h"
 #include "pg/fragment.h"
 #include "pg/sql_parse.h"
 #include "pg/tables.h"
@@ -17,86 +19,6 @@ namespace {
 using nlohmann::json;
 
 const std::regex kDuration("^([0-9]+)(ms|s|m)$");
-
-class Reader {
- public:
-  explicit Reader(std::vector<FieldError>& errors) : errors_(errors) {}
-  void error(std::string field, std::string message) {
-    errors_.push_back({std::move(field), std::move(message)});
-  }
-
-  std::string str(const json& parent, const char* key, const std::string& path, bool required,
-                  const std::string& fallback = {}) {
-    auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) {
-      if (required) error(path, "is required");
-      return fallback;
-    }
-    if (!it->is_string()) {
-      error(path, "must be a string");
-      return fallback;
-    }
-    return it->get<std::string>();
-  }
-  bool boolean(const json& parent, const char* key, const std::string& path) {
-    auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) return false;
-    if (!it->is_boolean()) {
-      error(path, "must be true or false");
-      return false;
-    }
-    return it->get<bool>();
-  }
-  int integer(const json& parent, const char* key, const std::string& path, int fallback, int min,
-              int max) {
-    auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) return fallback;
-    if (!it->is_number_integer()) {
-      error(path, "must be a whole number");
-      return fallback;
-    }
-    auto v = it->get<long long>();
-    if (v < min || v > max) {
-      error(path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-      return fallback;
-    }
-    return static_cast<int>(v);
-  }
-  std::vector<std::string> sql_list(const json& parent, const char* key, const std::string& path) {
-    std::vector<std::string> out;
-    auto it = parent.find(key);
-    if (it == parent.end() || it->is_null()) return out;
-    if (!it->is_array()) {
-      error(path, "must be a list of SQL statements");
-      return out;
-    }
-    for (std::size_t i = 0; i < it->size(); ++i) {
-      const auto& s = (*it)[i];
-      const std::string p = path + "[" + std::to_string(i) + "]";
-      if (!s.is_string() ||
-          s.get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos) {
-        error(p, "must be a non-empty SQL statement");
-        continue;
-      }
-      out.push_back(s.get<std::string>());
-    }
-    return out;
-  }
-  std::chrono::milliseconds duration(const json& parent, const char* key, const std::string& path,
-                                     std::chrono::milliseconds fallback) {
-    std::string s = str(parent, key, path, false);
-    if (s.empty()) return fallback;
-    auto d = parse_duration(s);
-    if (!d) {
-      error(path, "must be a duration such as 100ms, 2s or 1m, not \"" + s + "\"");
-      return fallback;
-    }
-    return *d;
-  }
-
- private:
-  std::vector<FieldError>& errors_;
-};
 
 // keyColumn: id, or keyColumns: [a, b]; names as SQL writes them. Returns the exact names.
 std::vector<std::string> key_columns(Reader& r, const json& parent, const std::string& path) {
@@ -219,43 +141,8 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
   }
   const json& s = *sit;
 
-  // database
-  if (!s.contains("database") || !s["database"].is_object()) {
-    r.error("spec.database",
-            "is required: a secretRef naming the Secret with the connection string");
-  } else {
-    const json& db = s["database"];
-    if (!db.contains("secretRef") || !db["secretRef"].is_object()) {
-      r.error("spec.database.secretRef", "is required");
-    } else {
-      spec.database.name = r.str(db["secretRef"], "name", "spec.database.secretRef.name", true);
-      spec.database.key =
-          r.str(db["secretRef"], "key", "spec.database.secretRef.key", false, "dsn");
-    }
-    spec.lock_timeout =
-        r.duration(db, "lockTimeout", "spec.database.lockTimeout", spec.lock_timeout);
-    spec.statement_timeout = r.duration(db, "statementTimeout", "spec.database.statementTimeout",
-                                        spec.statement_timeout);
-  }
-
-  // targets
-  if (auto t = s.find("targets"); t != s.end() && !t->is_null()) {
-    if (!t->is_array()) {
-      r.error("spec.targets", "must be a list");
-    } else {
-      for (std::size_t i = 0; i < t->size(); ++i) {
-        const std::string p = "spec.targets[" + std::to_string(i) + "]";
-        const json& item = (*t)[i];
-        if (!item.is_object()) {
-          r.error(p, "must be an object with service, deployment and flagKey");
-          continue;
-        }
-        spec.targets.push_back({r.str(item, "service", p + ".service", true),
-                                r.str(item, "deployment", p + ".deployment", true),
-                                r.str(item, "flagKey", p + ".flagKey", true)});
-      }
-    }
-  }
+  read_database(r, s, spec);
+  read_targets(r, s, spec);
 
   auto section = [&](const char* key) -> const json& {
     auto it = s.find(key);
@@ -405,9 +292,14 @@ Result<MigrationSpec, std::vector<FieldError>> parse_spec(const json& object) {
       r.error(p + ".mode", "must be flags or trigger, not \"" + mode + "\"");
     }
   }
-  if (spec.expand_sql.empty() && !spec.backfill && spec.contract_sql.empty()) {
-    r.error("spec", "has nothing to do: give expand.sql, backfill or contract.sql");
+  read_api(r, s, spec);
+  read_events(r, s, spec);
+  if (spec.expand_sql.empty() && !spec.backfill && spec.contract_sql.empty() &&
+      spec.targets.empty() && !spec.api && !spec.events) {
+    r.error("spec",
+            "has nothing to do: give expand.sql, backfill, contract.sql, targets, api or events");
   }
+  check_layers(r, spec);
   if (!spec.expand_sql.empty() && spec.rollback_sql.empty()) {
     r.error("spec.rollback.sql",
             "is required when expand.sql is given: rollback must undo the expansion");
@@ -445,6 +337,9 @@ std::string plan_hash(const MigrationSpec& spec) {
     const auto& w = spec.dual_write;
     steps["dualWrite"] = {"trigger", w.table, w.old_column, w.new_column, w.up, w.down};
   }
+  // The event schema joins only when given (plans without events keep their hashes). The
+  // contract schema stays out: it may be corrected after the registry refused it.
+  if (spec.events) steps["events"] = {spec.events->subject, spec.events->schema.schema};
   const std::string text = steps.dump();
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int len = 0;

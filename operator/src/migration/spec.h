@@ -29,8 +29,49 @@ struct SecretRef {
   std::string key = "dsn";
 };
 
+// What a target does in the change; a flag move waits for the targets it concerns (writers
+// before the backfill, readers before contract, consumers and producers in the order the
+// event subject's compatibility level asks).
+enum Role : unsigned { kWriter = 1, kReader = 2, kProducer = 4, kConsumer = 8 };
+inline constexpr unsigned kDefaultRoles = kWriter | kReader;
+
 struct Target {
   std::string service, deployment, flag_key;
+  unsigned roles = kDefaultRoles;
+  std::optional<SecretRef> database{};  // where its flags live; default spec.database
+  bool has(Role r) const { return (roles & r) != 0; }
+};
+
+// spec.api: an old API version retired by the migration. Its service's instances announce
+// the retirement (Deprecation, Sunset, Link) once the readers switched; contract (410 Gone)
+// waits until no client has called the old version for `window`, counted per client from
+// every pod's http_requests_total{api_version=old}.
+struct ApiSpec {
+  std::string service;  // a target's service
+  std::string old_version = "v1";
+  std::chrono::milliseconds window{60000};
+  int metrics_port = 9090;
+  std::string metrics_path = "/metrics";
+};
+
+struct ConfigMapKeyRef {
+  std::string name, key;
+};
+
+// A JSON Schema given inline, or read from a ConfigMap by the reconciler before planning.
+struct SchemaSource {
+  nlohmann::json schema{};  // inline, or filled in from `from`
+  std::optional<ConfigMapKeyRef> from{};
+};
+
+// spec.events: a subject's schema evolution. `schema` is checked against the subject under
+// its compatibility level before anything moves and registered after the check;
+// `contract_schema` (the later version that drops the old fields) is checked and registered
+// the same way before the producers stop writing the old fields.
+struct EventsSpec {
+  std::string registry_url, subject;
+  SchemaSource schema;
+  std::optional<SchemaSource> contract_schema{};
 };
 
 struct BackfillSpec {
@@ -75,7 +116,7 @@ struct VerifyForeignKey {
 enum class Approval { kManual, kAuto };
 
 struct MigrationSpec {
-  SecretRef database;
+  std::optional<SecretRef> database;  // needed by the SQL steps; default for targets
   std::chrono::milliseconds lock_timeout{100};
   std::chrono::milliseconds statement_timeout{30000};
   std::vector<Target> targets;
@@ -87,10 +128,21 @@ struct MigrationSpec {
   DualWriteSpec dual_write;
   Approval approval = Approval::kManual;
   std::vector<gates::GateSpec> gates;
+  std::optional<ApiSpec> api;
+  std::optional<EventsSpec> events;
   // Operator controls, from spec fields or annotations (schemashift.io/paused, /approve, /abort).
   bool paused = false, approve = false, abort = false;
   std::int64_t generation = 0;
 };
+
+// The database that keeps the migration's state and fence: spec.database, else the first
+// target's (an API- or event-only migration).
+const SecretRef* home_database(const MigrationSpec& spec);
+// A target's database: its own, else spec.database.
+const SecretRef* target_database(const MigrationSpec& spec, const Target& t);
+
+// The name of an API version's implicit evidence gate (status.gates[] and conditions).
+inline constexpr const char* kApiEvidenceGate = "api-old-version-traffic";
 
 // Reads a whole SchemaMigration object (metadata for generation and annotations, spec).
 Result<MigrationSpec, std::vector<FieldError>> parse_spec(const nlohmann::json& object);

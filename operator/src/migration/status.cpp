@@ -26,6 +26,19 @@ void set_condition(std::vector<Condition>& conditions, const std::string& type,
   conditions.push_back({type, status, reason, message, generation, now});
 }
 
+const TargetState* MigrationStatus::target(const std::string& service) const {
+  for (const auto& t : targets)
+    if (t.service == service) return &t;
+  return nullptr;
+}
+
+TargetState& MigrationStatus::target_entry(const std::string& service) {
+  for (auto& t : targets)
+    if (t.service == service) return t;
+  targets.push_back({service});
+  return targets.back();
+}
+
 json MigrationStatus::to_json() const {
   json j = {{"phase", to_string(phase)},
             {"observedGeneration", observed_generation},
@@ -37,6 +50,34 @@ json MigrationStatus::to_json() const {
             {"verified", verified}};
   if (flag_mode) j["flags"]["mode"] = to_string(*flag_mode);
   if (acked_mode) j["flags"]["acknowledged"] = to_string(*acked_mode);
+  if (!targets.empty()) {
+    j["targets"] = json::array();
+    for (const auto& t : targets) {
+      json one = {{"service", t.service}};
+      if (t.mode) one["mode"] = to_string(*t.mode);
+      if (t.acknowledged) one["acknowledged"] = to_string(*t.acknowledged);
+      if (!t.detail.empty()) one["barrier"] = t.detail;
+      j["targets"].push_back(std::move(one));
+    }
+  }
+  if (api) {
+    json clients = json::array();
+    for (const auto& c : api->clients)
+      clients.push_back(
+          {{"client", c.client}, {"requests", c.requests}, {"lastSeen", c.last_seen}});
+    j["api"] = {{"oldVersion", api->old_version}, {"clients", clients}};
+    if (!api->silent_since.empty()) j["api"]["silentSince"] = api->silent_since;
+  }
+  if (events) {
+    j["events"] = {{"subject", events->subject}, {"compatibility", events->compatibility}};
+    if (events->schema_id) j["events"]["schemaId"] = events->schema_id;
+    if (events->contract_schema_id) j["events"]["contractSchemaId"] = events->contract_schema_id;
+    if (!events->contract_refused.empty()) {
+      j["events"]["contractRefused"] = events->contract_refused;
+      j["events"]["contractRefusedGeneration"] = events->contract_refused_generation;
+      j["events"]["contractRefusedAt"] = events->contract_refused_at;
+    }
+  }
   if (!dual_write_trigger.empty()) j["dualWriteTrigger"] = dual_write_trigger;
   if (!rollback_reason.empty()) j["rollbackReason"] = rollback_reason;
   if (!verify_failure.empty()) j["verifyFailure"] = verify_failure;
@@ -93,6 +134,35 @@ MigrationStatus MigrationStatus::from_json(const json& s) {
     st.flag_mode = flag_mode_from_string(m);
   if (auto m = s.value("/flags/acknowledged"_json_pointer, std::string()); !m.empty()) {
     st.acked_mode = flag_mode_from_string(m);
+  }
+  if (auto ts = s.find("targets"); ts != s.end() && ts->is_array()) {
+    for (const auto& t : *ts) {
+      TargetState one{t.value("service", "")};
+      if (auto m = t.value("mode", std::string()); !m.empty()) one.mode = flag_mode_from_string(m);
+      if (auto m = t.value("acknowledged", std::string()); !m.empty())
+        one.acknowledged = flag_mode_from_string(m);
+      one.detail = t.value("barrier", "");
+      st.targets.push_back(std::move(one));
+    }
+  }
+  if (auto a = s.find("api"); a != s.end() && a->is_object()) {
+    ApiStatus api{a->value("oldVersion", "")};
+    if (auto cs = a->find("clients"); cs != a->end() && cs->is_array()) {
+      for (const auto& c : *cs)
+        api.clients.push_back(
+            {c.value("client", ""), c.value("requests", std::int64_t{0}), c.value("lastSeen", "")});
+    }
+    api.silent_since = a->value("silentSince", "");
+    st.api = std::move(api);
+  }
+  if (auto e = s.find("events"); e != s.end() && e->is_object()) {
+    EventsStatus ev{e->value("subject", ""), e->value("compatibility", "")};
+    ev.schema_id = e->value("schemaId", std::int32_t{0});
+    ev.contract_schema_id = e->value("contractSchemaId", std::int32_t{0});
+    ev.contract_refused = e->value("contractRefused", "");
+    ev.contract_refused_generation = e->value("contractRefusedGeneration", std::int64_t{0});
+    ev.contract_refused_at = e->value("contractRefusedAt", "");
+    st.events = std::move(ev);
   }
   if (auto b = s.find("backfill"); b != s.end() && b->is_object()) {
     st.backfill.rows_done = b->value("rowsDone", std::int64_t{0});

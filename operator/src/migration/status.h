@@ -44,6 +44,39 @@ struct BackfillProgress {
 inline constexpr const char* kTriggerInstalled = "Installed";
 inline constexpr const char* kTriggerRemoved = "Removed";
 
+// One target's flag as the migration moved it: the mode written in its database, and the mode
+// all its live instances acknowledged (status.targets[]).
+struct TargetState {
+  std::string service;
+  std::optional<FlagMode> mode{};
+  std::optional<FlagMode> acknowledged{};
+  std::string detail{};  // the barrier: "2 of 2 live instances acknowledged; 2 ready replicas"
+};
+
+// spec.api's evidence: old-version requests per client seen since the migration started
+// measuring (status.api).
+struct ApiClientUse {
+  std::string client;
+  std::int64_t requests = 0;
+  std::string last_seen{};  // RFC 3339: the last measurement in which it called
+};
+struct ApiStatus {
+  std::string old_version{};
+  std::vector<ApiClientUse> clients{};
+  std::string silent_since{};  // RFC 3339: no old-version call since then ("" while calls go on)
+};
+
+// spec.events as the registry answered (status.events).
+struct EventsStatus {
+  std::string subject{};
+  std::string compatibility{};          // the subject's level when the plan was checked
+  std::int32_t schema_id = 0;           // the new version, registered after the check
+  std::int32_t contract_schema_id = 0;  // the later version, registered before contract
+  std::string contract_refused{};       // the registry's words when it refused that version
+  std::int64_t contract_refused_generation = 0;
+  std::string contract_refused_at{};  // RFC 3339: when it refused (asked again after a while)
+};
+
 struct MigrationStatus {
   Phase phase = Phase::kPending;
   std::int64_t observed_generation = 0;
@@ -51,8 +84,11 @@ struct MigrationStatus {
   int expand_done = 0;                 // expand statements applied, in order
   int contract_done = 0;               // contract statements applied
   int rollback_done = 0;               // rollback statements applied
-  std::optional<FlagMode> flag_mode;   // the mode last written for the targets
-  std::optional<FlagMode> acked_mode;  // the mode every live instance acknowledged
+  std::optional<FlagMode> flag_mode;   // the mode of the last flag move
+  std::optional<FlagMode> acked_mode;  // that move's mode, once its targets acknowledged it
+  std::vector<TargetState> targets;    // each target's flag, by service
+  std::optional<ApiStatus> api;
+  std::optional<EventsStatus> events;
   BackfillProgress backfill;
   std::string dual_write_trigger;  // "", kTriggerInstalled, kTriggerRemoved
   bool verified = false;
@@ -65,6 +101,8 @@ struct MigrationStatus {
   std::vector<gates::GateState> gates;
 
   const Condition* condition(const std::string& type) const;
+  const TargetState* target(const std::string& service) const;
+  TargetState& target_entry(const std::string& service);  // added when missing
   nlohmann::json to_json() const;
   static MigrationStatus from_json(const nlohmann::json& status);
 };

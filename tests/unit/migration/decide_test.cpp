@@ -11,7 +11,7 @@ using std::chrono::milliseconds;
 
 MigrationSpec full_spec() {
   MigrationSpec s;
-  s.database.name = "orders-db";
+  s.database = SecretRef{"orders-db"};
   s.generation = 1;
   s.targets = {{"orders", "orders-service", "orders.amount"}};
   s.expand_sql = {"ALTER TABLE orders ADD COLUMN IF NOT EXISTS amount numeric(12,2)",
@@ -68,7 +68,9 @@ struct World {
     for (const auto& a : d.actions) {
       log.push_back(a);
       status = apply_outcome(spec, status, outcome_for(a), now());
-      if (a.kind == ActionKind::kSetFlags && instances_ack) obs.acknowledged_mode = a.mode;
+      if (a.kind == ActionKind::kSetFlags && instances_ack) {
+        for (const auto& t : a.targets) obs.acknowledged[t] = a.mode;
+      }
     }
     return d;
   }
@@ -92,13 +94,13 @@ TEST(Decide, TheHappyPathRunsEveryStepInOrderAndCompletes) {
       {ActionKind::kPlan},
       {ActionKind::kExpandStep, 0},
       {ActionKind::kExpandStep, 1},
-      {ActionKind::kSetFlags, 0, FlagMode::kDualWrite},
+      {ActionKind::kSetFlags, 0, FlagMode::kDualWrite, {"orders"}},
       {ActionKind::kBackfill},
       {ActionKind::kBackfill},
       {ActionKind::kBackfill},
       {ActionKind::kVerify},
-      {ActionKind::kSetFlags, 0, FlagMode::kReadNew},
-      {ActionKind::kSetFlags, 0, FlagMode::kNew},
+      {ActionKind::kSetFlags, 0, FlagMode::kReadNew, {"orders"}},
+      {ActionKind::kSetFlags, 0, FlagMode::kNew, {"orders"}},
       {ActionKind::kContractStep, 0},
   };
   EXPECT_EQ(w.log, expected);
@@ -169,7 +171,7 @@ TEST(Decide, TheBarrierHoldsTheNextPhaseUntilEveryInstanceAcknowledges) {
   w.run_to(Phase::kDualWriting);
   w.round();  // sets the flags
   const auto sets = std::count(w.log.begin(), w.log.end(),
-                               Action{ActionKind::kSetFlags, 0, FlagMode::kDualWrite});
+                               Action{ActionKind::kSetFlags, 0, FlagMode::kDualWrite, {"orders"}});
   EXPECT_EQ(sets, 1);
   w.obs.barrier_detail = "1 of 2 instances acknowledged dual-write";
   for (int i = 0; i < 5; ++i) {
@@ -179,7 +181,7 @@ TEST(Decide, TheBarrierHoldsTheNextPhaseUntilEveryInstanceAcknowledges) {
     EXPECT_EQ(d.requeue_after, milliseconds(250));
   }
   EXPECT_NE(w.status.condition("Reconciling")->message.find("1 of 2 instances"), std::string::npos);
-  w.obs.acknowledged_mode = FlagMode::kDualWrite;
+  w.obs.acknowledged["orders"] = FlagMode::kDualWrite;
   w.round();
   EXPECT_EQ(w.status.phase, Phase::kBackfilling);
 }
@@ -208,8 +210,8 @@ void abort_from(Phase phase) {
   EXPECT_EQ(w.condition("Stalled"), "True/RolledBack");
   EXPECT_EQ(w.condition("Reconciling"), "False/RolledBack");
   // Flags went back to old before the new structures were dropped.
-  auto flags_old =
-      std::find(w.log.begin(), w.log.end(), Action{ActionKind::kSetFlags, 0, FlagMode::kOld});
+  auto flags_old = std::find(w.log.begin(), w.log.end(),
+                             Action{ActionKind::kSetFlags, 0, FlagMode::kOld, {"orders"}});
   auto drop = std::find(w.log.begin(), w.log.end(), Action{ActionKind::kRollbackStep, 0});
   ASSERT_NE(drop, w.log.end());
   if (w.status.flag_mode) {
@@ -230,7 +232,7 @@ TEST(Decide, AbortIsRefusedOnceContractingHasBegun) {
   w.instances_ack = false;  // hold Contracting at its barrier
   w.run_to(Phase::kDualWriting);
   w.instances_ack = true;
-  w.obs.acknowledged_mode = FlagMode::kDualWrite;
+  w.obs.acknowledged["orders"] = FlagMode::kDualWrite;
   w.run_to(Phase::kContracting);
   w.spec.abort = true;
   Decision d = w.round();
@@ -251,7 +253,7 @@ TEST(Decide, AFailedSloGateRollsBackDuringBackfill) {
   Decision d = w.round();
   EXPECT_EQ(w.status.phase, Phase::kRollingBack);
   ASSERT_FALSE(d.actions.empty());
-  EXPECT_EQ(d.actions[0], (Action{ActionKind::kSetFlags, 0, FlagMode::kOld}))
+  EXPECT_EQ(d.actions[0], (Action{ActionKind::kSetFlags, 0, FlagMode::kOld, {"orders"}}))
       << "flags revert in the same round";
   EXPECT_EQ(w.condition("GatesPassing"), "False/GateFailed");
   w.run_to(Phase::kRolledBack);

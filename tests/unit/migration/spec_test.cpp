@@ -37,8 +37,8 @@ TEST(Spec, ReadsAWholeManifest) {
   auto r = parse_spec(manifest());
   ASSERT_TRUE(r);
   EXPECT_EQ(r->generation, 4);
-  EXPECT_EQ(r->database.name, "orders-db");
-  EXPECT_EQ(r->database.key, "dsn");
+  EXPECT_EQ(r->database->name, "orders-db");
+  EXPECT_EQ(r->database->key, "dsn");
   EXPECT_EQ(r->lock_timeout, std::chrono::milliseconds(150));
   ASSERT_TRUE(r->backfill);
   EXPECT_EQ(r->backfill->target_batch_duration, std::chrono::milliseconds(250));
@@ -56,15 +56,16 @@ TEST(Spec, EveryProblemIsReportedWithItsFieldPath) {
   m["spec"]["backfill"]["targetBatchDuration"] = "fast";
   m["spec"]["contract"]["approval"] = "Sometimes";
   m["spec"]["expand"]["sql"][0] = "   ";
-  EXPECT_EQ(errors_of(m), (std::vector<std::string>{
-                              "spec.database.secretRef: is required",
-                              "spec.expand.sql[0]: must be a non-empty SQL statement",
-                              "spec.contract.approval: must be Manual or Auto, not \"Sometimes\"",
-                              "spec.backfill.keyColumn: must be one column name as SQL writes it "
-                              "(quote it with \"...\" if it is not plain)",
-                              "spec.backfill.targetBatchDuration: must be a duration such as "
-                              "100ms, 2s or 1m, not \"fast\"",
-                          }));
+  EXPECT_EQ(errors_of(m),
+            (std::vector<std::string>{
+                "spec.database.secretRef: is required: the Secret with the connection string",
+                "spec.expand.sql[0]: must be a non-empty SQL statement",
+                "spec.contract.approval: must be Manual or Auto, not \"Sometimes\"",
+                "spec.backfill.keyColumn: must be one column name as SQL writes it "
+                "(quote it with \"...\" if it is not plain)",
+                "spec.backfill.targetBatchDuration: must be a duration such as "
+                "100ms, 2s or 1m, not \"fast\"",
+            }));
 }
 
 TEST(Spec, ExpandWithoutRollbackIsRefused) {
