@@ -7,8 +7,8 @@
 // not from the operator. Every acknowledged order (the test's ledger) ships once, from its own
 // event, with the amount the test sent. v3 breaks BACKWARD (the registry refuses it), so the
 // contract holds (Stalled) with the registry's words and nothing of v3 registered, until the
-// team allows the break (the subject to NONE) and says so in the manifest (spec.approve, a
-// refusal holds until the manifest changes): then v3 is registered, consumers and then
+// team allows the break (the subject's rule to NONE; the operator asks again by itself, the
+// manifest unchanged): then v3 is registered, consumers and then
 // producers go to `new` (the order the plan's BACKWARD asked for) and the migration completes.
 // Separately: an incompatible schema, and a subject the registry does not have, are refused
 // by the plan (Planned=False, the phase stays Pending) before anything moves (no DDL, no flag
@@ -63,7 +63,8 @@ std::string events_manifest(const std::string& name, const std::string& ns,
       "\n  events:\n    registryUrl: " + stack_var("SCHEMA_REGISTRY_URL") +
       "\n    subject: " + subject + "\n    schema: " + schema.dump() + "\n";
   if (!contract_schema.is_null()) m += "    contractSchema: " + contract_schema.dump() + "\n";
-  return m + "  contract:\n    approval: Auto\n" + extra;
+  // No SQL to contract: spec.approve (contract.approval would need spec.database).
+  return m + "  approve: true\n" + extra;
 }
 
 std::int64_t create_customer(Shop& shop) {
@@ -157,11 +158,9 @@ TEST(ServicesMigration, AnEventEvolutionUnderBackwardSwitchesConsumersBeforeProd
   EXPECT_TRUE(timeline.acknowledged_by("orders", "dual-write", orders_pods)) << timeline.describe();
   for (const auto& v : timeline.values("orders")) EXPECT_NE(v, "new") << timeline.describe();
 
-  // The team accepts the break now that every consumer reads total_cents, and approves.
+  // The team accepts the break now that every consumer reads total_cents: the operator asks
+  // the registry again on its own (re-checked every 10 s; the manifest is unchanged).
   registry.set_compatibility(subject, "NONE");
-  auto approved =
-      shop.kubectl("patch smig order-created-v2 --type merge -p '{\"spec\":{\"approve\":true}}'");
-  ASSERT_EQ(approved.exit_code, 0) << approved.output;
   const bool completed = op.wait_phase("order-created-v2", "Completed", 120s);
   std::this_thread::sleep_for(3s);  // orders keep flowing after the contract
   load.stop();
@@ -228,7 +227,9 @@ TEST(ServicesMigration,
   // With SQL too, to show none of it runs.
   const std::string expand = "  database: " + secret_ref("orders") +
                              "\n  expand:\n    sql: [\"ALTER TABLE orders ADD COLUMN IF NOT "
-                             "EXISTS metadata jsonb\"]\n";
+                             "EXISTS metadata jsonb\"]\n"
+                             "  rollback:\n    sql: [\"ALTER TABLE orders DROP COLUMN IF "
+                             "EXISTS metadata\"]\n";
   ShopOperator op(shop);
   auto refused_in_planned = [&](const std::string& name) {
     return eventually([&] { return op.condition(name, "Planned").value("status", "") == "False"; },
