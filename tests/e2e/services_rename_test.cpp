@@ -24,7 +24,7 @@ using schemashift::testing::scalar;
 using schemashift::testing::Shop;
 using schemashift::testing::ShopOperator;
 
-constexpr int kSeeded = 3000;
+constexpr int kSeeded = 30000;  // a backfill of some seconds, under the load
 
 std::string rename_manifest(const std::string& ns) {
   const std::string db = "{secretRef: {name: " + ShopOperator::secret("customers") + ", key: dsn}}";
