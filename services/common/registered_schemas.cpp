@@ -2,17 +2,17 @@
 
 namespace schemashift::svc {
 
-RegisteredSchemas::RegisteredSchemas(SchemaRegistry& registry, std::string subject,
+RegisteredSchemas::RegisteredSchemas(events::SchemaRegistry& registry, std::string subject,
                                      std::map<int, nlohmann::json> schemas)
     : registry_(registry), subject_(std::move(subject)), schemas_(std::move(schemas)) {}
 
-Result<std::int32_t, RegistryError> RegisteredSchemas::id_of(int version) {
+Result<std::int32_t, events::RegistryError> RegisteredSchemas::id_of(int version) {
   std::lock_guard lock(mu_);
   if (auto it = ids_.find(version); it != ids_.end()) return it->second;
   if (!schemas_.count(version))
-    return fail(RegistryError{RegistryError::kRefused,
-                              "no schema version " + std::to_string(version) + " for " + subject_,
-                              0});
+    return fail(events::RegistryError{
+        events::RegistryError::kRefused,
+        "no schema version " + std::to_string(version) + " for " + subject_, 0});
   // Earlier versions first: the subject's history is v1, v2, ... as compatibility expects.
   for (const auto& [v, schema] : schemas_) {
     if (v > version) break;

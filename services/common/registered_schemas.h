@@ -11,22 +11,22 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.h"
-#include "schema_registry.h"
+#include "events/schema_registry.h"
 
 namespace schemashift::svc {
 
 class RegisteredSchemas {
  public:
   // `schemas`: version -> JSON Schema, registered under `subject` in version order.
-  RegisteredSchemas(SchemaRegistry& registry, std::string subject,
+  RegisteredSchemas(events::SchemaRegistry& registry, std::string subject,
                     std::map<int, nlohmann::json> schemas);
 
   // The id of `version`, registering it (and every earlier version first) when needed.
-  Result<std::int32_t, RegistryError> id_of(int version);
+  Result<std::int32_t, events::RegistryError> id_of(int version);
   const std::string& subject() const { return subject_; }
 
  private:
-  SchemaRegistry& registry_;
+  events::SchemaRegistry& registry_;
   std::string subject_;
   std::map<int, nlohmann::json> schemas_;
   std::mutex mu_;

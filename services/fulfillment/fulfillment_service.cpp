@@ -3,6 +3,7 @@
 #include "baseline_schema.h"
 #include "customers_client.h"
 #include "dead_letter.h"
+#include "events/schema_registry.h"
 #include "fulfillment_modes.h"
 #include "fulfillment_schema.h"
 #include "health.h"
@@ -14,7 +15,6 @@
 #include "metrics.h"
 #include "order_events_handler.h"
 #include "pg_pool.h"
-#include "schema_registry.h"
 #include "shipment_store.h"
 #include "shipments_api.h"
 
@@ -31,7 +31,7 @@ int run(const FulfillmentConfig& cfg) {
 
   svc::Flags flags;
   know_fulfillment_flags(flags);
-  svc::SchemaRegistry registry(common.registry_url);
+  events::SchemaRegistry registry(common.registry_url);
   CustomersClient customers(cfg.customers_url);
   customers.count_calls_in(metrics.registry());
   ShipmentStore shipments(pool);

@@ -8,7 +8,7 @@
 
 namespace schemashift::fulfillment {
 
-OrderEventsHandler::OrderEventsHandler(svc::SchemaRegistry& registry, CustomersClient& customers,
+OrderEventsHandler::OrderEventsHandler(events::SchemaRegistry& registry, CustomersClient& customers,
                                        ShipmentStore& shipments, const svc::Flags& flags,
                                        prometheus::Registry& metrics)
     : registry_(registry), customers_(customers), shipments_(shipments), flags_(flags) {
@@ -25,9 +25,9 @@ svc::Outcome OrderEventsHandler::operator()(const svc::ConsumedMessage& msg) {
   if (!framed) return svc::Outcome::dead_letter(framed.error().reason);
   auto schema = registry_.schema_by_id(framed->schema_id);
   if (!schema) {
-    if (schema.error().kind == svc::RegistryError::kUnavailable)
+    if (schema.error().kind == events::RegistryError::kUnavailable)
       return svc::Outcome::retry(schema.error().message);
-    return svc::Outcome::dead_letter(schema.error().kind == svc::RegistryError::kUnknownId
+    return svc::Outcome::dead_letter(schema.error().kind == events::RegistryError::kUnknownId
                                          ? "unknown schema id " + std::to_string(framed->schema_id)
                                          : schema.error().message);
   }

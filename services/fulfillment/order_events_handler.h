@@ -8,9 +8,9 @@
 #include <atomic>
 
 #include "customers_client.h"
+#include "events/schema_registry.h"
 #include "flag_modes.h"
 #include "kafka_consumer.h"
-#include "schema_registry.h"
 #include "shipment_store.h"
 
 namespace prometheus {
@@ -22,14 +22,14 @@ namespace schemashift::fulfillment {
 
 class OrderEventsHandler {
  public:
-  OrderEventsHandler(svc::SchemaRegistry& registry, CustomersClient& customers,
+  OrderEventsHandler(events::SchemaRegistry& registry, CustomersClient& customers,
                      ShipmentStore& shipments, const svc::Flags& flags,
                      prometheus::Registry& metrics);
 
   svc::Outcome operator()(const svc::ConsumedMessage& msg);
 
  private:
-  svc::SchemaRegistry& registry_;
+  events::SchemaRegistry& registry_;
   CustomersClient& customers_;
   ShipmentStore& shipments_;
   const svc::Flags& flags_;

@@ -4,6 +4,7 @@
 
 #include "baseline_schema.h"
 #include "event_schemas.h"
+#include "events/schema_registry.h"
 #include "health.h"
 #include "http_server.h"
 #include "kafka_producer.h"
@@ -17,7 +18,6 @@
 #include "outbox_relay.h"
 #include "pg_pool.h"
 #include "registered_schemas.h"
-#include "schema_registry.h"
 
 namespace schemashift::orders {
 
@@ -30,7 +30,7 @@ int run(const OrdersConfig& cfg) {
                    common.db_statement_timeout);
   svc::apply_baseline(pool, common.service, baseline_statements());
 
-  svc::SchemaRegistry registry(common.registry_url);
+  events::SchemaRegistry registry(common.registry_url);
   std::map<int, nlohmann::json> versions;
   for (int v = 1; v <= svc::kOrderCreatedVersions; ++v) versions[v] = svc::order_created_schema(v);
   svc::RegisteredSchemas schemas(registry, svc::value_subject(cfg.topic), versions);

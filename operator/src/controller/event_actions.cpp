@@ -2,6 +2,7 @@
 
 #include "events/event_check.h"
 #include "events/schema_registry.h"
+#include "events/upgrade_order.h"
 
 namespace schemashift::controller {
 
@@ -30,6 +31,10 @@ void check_event_plan(const migration::EventsSpec& ev, migration::Outcome& plan)
     return;
   }
   plan.compatibility = check->level;
+  if (auto order = events::upgrade_order(check->level); !order) {
+    plan.findings.push_back("spec.events: subject " + ev.subject + ": " + order.error());
+    return;
+  }
   if (!check->compatible) {
     plan.findings.push_back("spec.events.schema: the registry refuses it for subject " +
                             ev.subject + " under " + check->level + ": " + words(check->messages));

@@ -163,7 +163,7 @@ Result<SubjectVersion, RegistryError> SchemaRegistry::latest_version(const std::
 
 Result<Compatibility, RegistryError> SchemaRegistry::check_compatibility(
     const std::string& subject, const nlohmann::json& schema) {
-  auto r = call("POST", "/compatibility" + subject_path(subject) + "/versions/latest?verbose=true",
+  auto r = call("POST", "/compatibility" + subject_path(subject) + "/versions?verbose=true",
                 json_schema_body(schema));
   if (!r.transport_error.empty()) return fail(unavailable(r.transport_error));
   if (r.status == 404) {

@@ -55,11 +55,12 @@ class SchemaRegistry {
   Result<std::vector<int>, RegistryError> subject_versions(const std::string& subject);
   // GET /subjects/{subject}/versions/latest; kNotFound when the subject has none.
   Result<SubjectVersion, RegistryError> latest_version(const std::string& subject);
-  // POST /compatibility/subjects/{subject}/versions/latest?verbose=true: the registry's
-  // verdict and its messages (Confluent's verbose messages; Apicurio gives none there, so its
-  // reasons come from a dry run of the registration on its own API). Beware: Apicurio answers
-  // "compatible" for a subject it does not have (check subject_versions first;
-  // events/event_check.h does).
+  // POST /compatibility/subjects/{subject}/versions?verbose=true: the registry's verdict
+  // against the versions the subject's level names (the latest, or all of them for a
+  // _TRANSITIVE level) and its messages (Confluent's verbose messages; Apicurio gives none, so
+  // its reasons come from a dry run of the registration on its own API). A subject the
+  // registry does not have is kNotFound. (Beware of .../versions/latest instead: there
+  // Apicurio answers "compatible" for a subject it does not have.)
   Result<Compatibility, RegistryError> check_compatibility(const std::string& subject,
                                                            const nlohmann::json& schema);
   // The level the subject's checks run under: GET /config/{subject}?defaultToGlobal=true, or

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <functional>
 
+#include "events/upgrade_order.h"
+
 namespace schemashift::migration {
 
 namespace {
@@ -22,25 +24,21 @@ void add(std::vector<FlagMove>& moves, FlagMode mode, std::vector<std::string> s
 
 }  // namespace
 
-EventOrder event_order(const std::string& compatibility) {
-  if (compatibility.rfind("BACKWARD", 0) == 0) return EventOrder::kConsumersFirst;
-  if (compatibility.rfind("FORWARD", 0) == 0) return EventOrder::kProducersFirst;
-  return EventOrder::kTogether;
-}
-
 std::vector<FlagMove> flag_moves(const MigrationSpec& spec, Phase phase,
                                  const std::string& compatibility) {
   std::vector<FlagMove> moves;
-  const EventOrder order = event_order(compatibility);
+  using events::UpgradeOrder;
+  const auto level = events::upgrade_order(compatibility);
+  const UpgradeOrder order = level ? *level : UpgradeOrder::kTogether;
   // Consumer and producer targets in two groups (first, second), by the subject's level; a
   // target that both consumes and produces goes with the first.
   auto first = [&](const Target& t) {
     switch (order) {
-      case EventOrder::kConsumersFirst:
+      case UpgradeOrder::kConsumersFirst:
         return t.has(kConsumer);
-      case EventOrder::kProducersFirst:
+      case UpgradeOrder::kProducersFirst:
         return t.has(kProducer);
-      case EventOrder::kTogether:
+      case UpgradeOrder::kTogether:
         return t.has(kConsumer) || t.has(kProducer);
     }
     return false;
@@ -48,10 +46,10 @@ std::vector<FlagMove> flag_moves(const MigrationSpec& spec, Phase phase,
   auto second = [&](const Target& t) {
     return (t.has(kConsumer) || t.has(kProducer)) && !first(t);
   };
-  const char* first_who = order == EventOrder::kConsumersFirst   ? "consumers"
-                          : order == EventOrder::kProducersFirst ? "producers"
-                                                                 : "producers and consumers";
-  const char* second_who = order == EventOrder::kConsumersFirst ? "producers" : "consumers";
+  const char* first_who = order == UpgradeOrder::kConsumersFirst   ? "consumers"
+                          : order == UpgradeOrder::kProducersFirst ? "producers"
+                                                                   : "producers and consumers";
+  const char* second_who = order == UpgradeOrder::kConsumersFirst ? "producers" : "consumers";
   switch (phase) {
     case Phase::kDualWriting: {
       auto group = services_where(

@@ -26,12 +26,9 @@ struct FlagMove {
 };
 
 // The moves of `phase` (none for a phase that moves no flag). `compatibility` is the subject's
-// level as the plan read it ("" without spec.events).
+// level as the plan read it ("" without spec.events; the order is events::upgrade_order's,
+// and a level it does not know, which the plan refuses, moves both sides together).
 std::vector<FlagMove> flag_moves(const MigrationSpec& spec, Phase phase,
                                  const std::string& compatibility);
-
-// Consumers before producers (BACKWARD*), producers before consumers (FORWARD*), or together.
-enum class EventOrder { kConsumersFirst, kProducersFirst, kTogether };
-EventOrder event_order(const std::string& compatibility);
 
 }  // namespace schemashift::migration

@@ -6,7 +6,7 @@
 
 #include "dead_letter.h"
 #include "event_schemas.h"
-#include "schema_registry.h"
+#include "events/schema_registry.h"
 #include "services_fixture.h"
 #include "support/helpers.h"
 #include "support/tcp_proxy.h"
@@ -20,7 +20,7 @@ using nlohmann::json;
 class DeadLetters : public ServicesTest {
  protected:
   std::int32_t registered(int version) {
-    svc::SchemaRegistry registry(stack_var("SCHEMA_REGISTRY_URL"));
+    events::SchemaRegistry registry(stack_var("SCHEMA_REGISTRY_URL"));
     auto id =
         registry.register_schema(svc::value_subject(topic_), svc::order_created_schema(version));
     if (!id) throw std::runtime_error(id.error().message);

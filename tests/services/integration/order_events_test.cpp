@@ -6,7 +6,7 @@
 
 #include "dead_letter.h"
 #include "event_schemas.h"
-#include "schema_registry.h"
+#include "events/schema_registry.h"
 #include "services_fixture.h"
 #include "support/helpers.h"
 #include "wire_format.h"
@@ -60,7 +60,7 @@ TEST_F(OrderEvents, V1V2AndV3EventsBecomeShipmentsThroughTheRegistry) {
   // On the topic: three events, each framed with its version's id in the registry.
   auto records = read_topic(topic_, 3);
   ASSERT_EQ(records.size(), 3u);
-  svc::SchemaRegistry registry(stack_var("SCHEMA_REGISTRY_URL"));
+  events::SchemaRegistry registry(stack_var("SCHEMA_REGISTRY_URL"));
   std::map<std::int64_t, int> version_of_order;
   for (const auto& r : records) {
     auto framed = svc::unframe(r.value);
@@ -200,7 +200,7 @@ namespace schemashift::testing {
 namespace {
 
 TEST_F(OrderEvents, TheSubjectsCompatibilityModeDecidesWhichVersionOrdersMayPublish) {
-  svc::SchemaRegistry registry(stack_var("SCHEMA_REGISTRY_URL"));
+  events::SchemaRegistry registry(stack_var("SCHEMA_REGISTRY_URL"));
   const std::string subject = svc::value_subject(topic_);
   ASSERT_TRUE(registry.set_compatibility(subject, "BACKWARD").ok());
   auto orders = start_orders("orders-a");
