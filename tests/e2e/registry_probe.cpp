@@ -83,4 +83,25 @@ RegistryProbe::Verdict RegistryProbe::check(const std::string& subject,
   return v;
 }
 
+std::vector<std::string> RegistryProbe::dry_run_causes(const std::string& subject,
+                                                       const nlohmann::json& schema) const {
+  const auto ccompat = prefix_.rfind("/apis/ccompat/");
+  if (ccompat == std::string::npos) return {};
+  httplib::Client http(scheme_host_);
+  http.set_read_timeout(std::chrono::seconds(10));
+  const nlohmann::json body = {
+      {"content", {{"content", schema.dump()}, {"contentType", "application/json"}}}};
+  auto r = http.Post(prefix_.substr(0, ccompat) + "/apis/registry/v3/groups/default/artifacts/" +
+                         subject + "/versions?dryRun=true",
+                     body.dump(), "application/json");
+  std::vector<std::string> out;
+  if (!r || r->status != 409) return out;
+  const auto problem = nlohmann::json::parse(r->body, nullptr, false);
+  if (!problem.is_object()) return out;
+  for (const auto& c : problem.value("causes", nlohmann::json::array()))
+    if (c.is_object() && c.contains("description") && c["description"].is_string())
+      out.push_back(c["description"].get<std::string>());
+  return out;
+}
+
 }  // namespace schemashift::testing

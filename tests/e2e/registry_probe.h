@@ -30,6 +30,11 @@ class RegistryProbe {
     std::vector<std::string> messages;
   };
   Verdict check(const std::string& subject, const nlohmann::json& schema) const;
+  // Apicurio's ccompat API gives no words (a bare is_compatible: false): its own API's dry run
+  // of the new version names what the rule refused ("OBJECT_TYPE_REQUIRED_PROPERTIES_MEMBER_
+  // ADDED"), registering nothing. The causes' descriptions; empty when it has none.
+  std::vector<std::string> dry_run_causes(const std::string& subject,
+                                          const nlohmann::json& schema) const;
 
  private:
   struct Reply {

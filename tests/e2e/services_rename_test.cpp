@@ -24,7 +24,7 @@ using schemashift::testing::scalar;
 using schemashift::testing::Shop;
 using schemashift::testing::ShopOperator;
 
-constexpr int kSeeded = 3000;
+constexpr int kSeeded = 30000;  // a backfill of some seconds, under the load
 
 std::string rename_manifest(const std::string& ns) {
   const std::string db = "{secretRef: {name: " + ShopOperator::secret("customers") + ", key: dsn}}";
@@ -39,7 +39,7 @@ std::string rename_manifest(const std::string& ns) {
          "    sql: [\"ALTER TABLE customers ADD COLUMN IF NOT EXISTS given_name text\"]\n"
          "  backfill:\n    table: customers\n    keyColumn: id\n    set: given_name = first_name\n"
          "    pendingWhere: given_name IS NULL\n    targetBatchDuration: 50ms\n"
-         "    minBatch: 100\n    maxBatch: 1000\n"
+         "    minBatch: 50\n    maxBatch: 200\n"
          "  verify:\n    checks:\n    - name: names-match\n"
          "      sql: SELECT count(*) FROM customers WHERE given_name IS DISTINCT FROM first_name\n"
          "      expect: \"0\"\n"
