@@ -116,6 +116,30 @@ TEST(OperatorChart, BadValuesAreRefusedNamingTheField) {
   EXPECT_NE(r.output.find("replicaCount"), std::string::npos) << r.output;
 }
 
+TEST(OperatorChart, GrafanaDashboardConfigMapOnlyWhenAsked) {
+  auto off = run_command(helm("template x " + kChart));
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_EQ(off.output.find("grafana_dashboard"), std::string::npos) << off.output;
+
+  auto on = run_command(helm("template x " + kChart +
+                             " --namespace ops --set metrics.grafanaDashboard.enabled=true"
+                             " --set metrics.grafanaDashboard.namespace=monitoring"
+                             " --set metrics.grafanaDashboard.annotations.grafana_folder=DB"));
+  ASSERT_EQ(on.exit_code, 0) << on.output;
+  const auto at = on.output.find("name: x-schemashift-dashboard");
+  ASSERT_NE(at, std::string::npos) << on.output;
+  const std::string cm = on.output.substr(at);
+  EXPECT_NE(cm.find("namespace: monitoring"), std::string::npos) << cm;
+  EXPECT_NE(cm.find("grafana_dashboard: \"1\""), std::string::npos) << cm;
+  EXPECT_NE(cm.find("grafana_folder: DB"), std::string::npos) << cm;
+  EXPECT_NE(cm.find("\"uid\": \"schemashift-migrations\""), std::string::npos) << cm;
+
+  auto bad =
+      run_command(helm("template x " + kChart + " --set metrics.grafanaDashboard.enable=true"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("grafanaDashboard"), std::string::npos) << bad.output;
+}
+
 class OperatorChartInstall : public ::testing::Test {
  protected:
   void SetUp() override {
