@@ -128,6 +128,9 @@ int main(int argc, char** argv) {
                {{"sql",
                  {"ALTER TABLE orders ADD COLUMN IF NOT EXISTS c" + std::to_string(i) +
                   " jsonb"}}}},
+              // The CRD asks for the rollback of an expansion.
+              {"rollback",
+               {{"sql", {"ALTER TABLE orders DROP COLUMN IF EXISTS c" + std::to_string(i)}}}},
               {"backfill", {{"table", "orders"}, {"keyColumn", "id"}, {"set", "c = '{}'"}}}}}};
         if (auto r = c.create(kube::resources::kSchemaMigration, ns, m);
             !r && !r.error().already_exists()) {
