@@ -11,13 +11,13 @@ void add_bool(CLI::App& app, const std::string& name, bool& value, const std::st
   app.add_flag_function(
          "--" + name, [&value](std::int64_t count) { value = count > 0; }, help)
       ->check(CLI::Validator(
-          [name](std::string& v) -> std::string {
+          [](std::string& v) -> std::string {
             if (v == "true" || v == "1") return {};
             if (v == "false" || v == "0") {
               v = "-1";  // CLI11's way of saying "turn it off"
               return {};
             }
-            return "--" + name + " takes true or false, not \"" + v + "\"";
+            return "takes true or false, not \"" + v + "\"";
           },
           "", "true-or-false"));
 }

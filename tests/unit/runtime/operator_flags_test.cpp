@@ -50,7 +50,7 @@ TEST(OperatorFlags, BoolFlagTakesTrueOrFalse) {
   EXPECT_FALSE(off.flags.leader_elect);
   const auto bad = parse({"--leader-elect=maybe"});
   EXPECT_EQ(bad.outcome, ParsedFlags::kBadInput);
-  EXPECT_NE(bad.text.find("--leader-elect takes true or false"), std::string::npos) << bad.text;
+  EXPECT_NE(bad.text.find("--leader-elect: takes true or false"), std::string::npos) << bad.text;
 }
 
 TEST(OperatorFlags, BadValuesNameTheFlag) {
