@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
                        return std::move(obj);
                      }});
   runtime::EventRecorder events(client, "schemashift.io/operator", identity());
-  controller::MigrationMetrics migration_metrics(manager.metrics().registry());
+  controller::MigrationMetrics migration_metrics(manager.metrics());
   migrations.add_handlers({.on_delete = [&migration_metrics](const runtime::Json& obj) {
     const auto& meta = obj["metadata"];
     migration_metrics.forget(meta.value("namespace", ""), meta.value("name", ""));

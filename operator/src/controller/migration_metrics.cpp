@@ -10,11 +10,7 @@ namespace {
 
 using migration::FlagMode;
 using migration::Phase;
-
-prometheus::Family<prometheus::Gauge>& gauge(prometheus::Registry& r, const std::string& name,
-                                             const std::string& help) {
-  return prometheus::BuildGauge().Name(name).Help(help).Register(r);
-}
+using Labels = std::map<std::string, std::string>;
 
 constexpr Phase kPhases[] = {Phase::kPending,       Phase::kPlanned,          Phase::kExpanding,
                              Phase::kDualWriting,   Phase::kBackfilling,      Phase::kVerifying,
@@ -38,6 +34,23 @@ std::map<Phase, double> time_in_phases(const std::vector<migration::Transition>&
   return out;
 }
 
+prometheus::MetricFamily family(const std::string& name, prometheus::MetricType type,
+                                const std::string& help) {
+  return {name, help, type, {}};
+}
+
+// One series; labels sorted by name, as prometheus-cpp's own families write them.
+void add(prometheus::MetricFamily& f, const Labels& labels, double value) {
+  prometheus::ClientMetric m;
+  for (const auto& [k, v] : labels) m.label.push_back({k, v});
+  if (f.type == prometheus::MetricType::Counter) {
+    m.counter.value = value;
+  } else {
+    m.gauge.value = value;
+  }
+  f.metric.push_back(std::move(m));
+}
+
 }  // namespace
 
 const std::vector<std::string>& MigrationMetrics::gate_states() {
@@ -47,109 +60,112 @@ const std::vector<std::string>& MigrationMetrics::gate_states() {
   return states;
 }
 
-MigrationMetrics::MigrationMetrics(prometheus::Registry& r)
-    : phase_(gauge(r, "schemashift_migration_phase",
-                   "1 for the migration's current phase, 0 for the others")),
-      phase_seconds_(gauge(r, "schemashift_migration_phase_seconds",
-                           "Seconds the migration has spent in each phase (status.history)")),
-      rows_done_(gauge(r, "schemashift_migration_backfill_rows_done", "Rows backfilled so far")),
-      rows_estimated_(gauge(r, "schemashift_migration_backfill_rows_estimated",
-                            "Rows the backfill expects to visit (the planner's estimate)")),
-      rows_per_second_(gauge(r, "schemashift_migration_backfill_rows_per_second",
-                             "Backfill rate over the last batches")),
-      batch_size_(gauge(r, "schemashift_migration_backfill_batch_size",
-                        "Rows per backfill batch, as the batch sizer and throttle gates set it")),
-      gate_value_(gauge(r, "schemashift_migration_gate_value", "A gate's last measured value")),
-      gate_state_(gauge(r, "schemashift_migration_gate_state",
-                        "1 for a gate's current state, 0 for the others")),
-      flag_mode_(gauge(r, "schemashift_migration_target_flag_mode",
-                       "1 for the flag mode written for a target service, 0 for the others")),
-      acknowledged_(gauge(r, "schemashift_migration_target_acknowledged",
-                          "1 for the flag mode all live instances of a target acknowledged")),
-      rollbacks_(prometheus::BuildCounter()
-                     .Name("schemashift_migration_rollbacks_total")
-                     .Help("Rollbacks the migration started (RollingBack entries in its history)")
-                     .Register(r)) {}
-
-void MigrationMetrics::set(Touched& touched, prometheus::Family<prometheus::Gauge>& family,
-                           const prometheus::Labels& labels, double value) {
-  auto& g = touched[{&family, labels}];
-  if (!g) g = &family.Add(labels);
-  g->Set(value);
+MigrationMetrics::MigrationMetrics(runtime::MetricsRegistry& registry) : registry_(registry) {
+  registry_.add_collectable(this);
 }
+
+MigrationMetrics::~MigrationMetrics() { registry_.remove_collectable(this); }
 
 void MigrationMetrics::observe(const std::string& ns, const std::string& name,
                                const migration::MigrationSpec& spec,
                                const migration::MigrationStatus& status,
                                std::chrono::system_clock::time_point now) {
-  const prometheus::Labels id = {{"namespace", ns}, {"name", name}};
-  auto with = [&id](std::initializer_list<std::pair<const std::string, std::string>> extra) {
-    prometheus::Labels l = id;
-    l.insert(extra);
-    return l;
-  };
-  std::lock_guard lock(mu_);
-  Series& s = series_[ns + "/" + name];
-  Touched touched;
-  const auto seconds = time_in_phases(status.history, now);
-  for (Phase p : kPhases) {
-    const std::string phase = migration::to_string(p);
-    set(touched, phase_, with({{"phase", phase}}), p == status.phase ? 1 : 0);
-    const auto it = seconds.find(p);
-    set(touched, phase_seconds_, with({{"phase", phase}}), it == seconds.end() ? 0 : it->second);
-  }
-  set(touched, rows_done_, id, static_cast<double>(status.backfill.rows_done));
-  set(touched, rows_estimated_, id, static_cast<double>(status.backfill.rows_estimated));
-  set(touched, rows_per_second_, id, status.backfill.rows_per_second);
-  set(touched, batch_size_, id, status.backfill.batch_size);
-
-  // Gates the spec names (Pending until measured) and any the status holds (an API's evidence).
-  std::vector<gates::GateState> gate_list = status.gates;
+  Summary s;
+  s.phase = status.phase;
+  s.seconds = time_in_phases(status.history, now);
+  s.rows_done = static_cast<double>(status.backfill.rows_done);
+  s.rows_estimated = static_cast<double>(status.backfill.rows_estimated);
+  s.rows_per_second = status.backfill.rows_per_second;
+  s.batch_size = status.backfill.batch_size;
+  // Gates the status holds (an API's evidence gate among them), then any the spec names that
+  // nothing measured yet (Pending).
+  for (const auto& g : status.gates) s.gates.push_back({g.name, g.phase, g.last_value});
   for (const auto& g : spec.gates) {
-    if (std::none_of(gate_list.begin(), gate_list.end(),
-                     [&](const gates::GateState& x) { return x.name == g.name; }))
-      gate_list.push_back({.name = g.name});
+    if (std::none_of(s.gates.begin(), s.gates.end(),
+                     [&](const Gate& x) { return x.name == g.name; }))
+      s.gates.push_back({g.name, "Pending", 0});
   }
-  for (const auto& g : gate_list) {
-    set(touched, gate_value_, with({{"gate", g.name}}), g.last_value);
-    for (const auto& state : gate_states())
-      set(touched, gate_state_, with({{"gate", g.name}, {"state", state}}),
-          state == g.phase ? 1 : 0);
-  }
-
-  std::vector<migration::TargetState> targets = status.targets;
+  for (const auto& t : status.targets) s.targets.push_back({t.service, t.mode, t.acknowledged});
   for (const auto& t : spec.targets) {
-    if (!status.target(t.service)) targets.push_back({.service = t.service});
+    if (!status.target(t.service)) s.targets.push_back({t.service, {}, {}});
   }
-  for (const auto& t : targets) {
-    for (FlagMode m : kModes) {
-      const auto labels = with({{"service", t.service}, {"mode", migration::to_string(m)}});
-      set(touched, flag_mode_, labels, t.mode == m ? 1 : 0);
-      set(touched, acknowledged_, labels, t.acknowledged == m ? 1 : 0);
-    }
-  }
-
-  // Series of gates or targets no longer in the spec or status go.
-  for (const auto& [k, g] : s.gauges) {
-    if (!touched.count(k)) k.first->Remove(g);
-  }
-  s.gauges = std::move(touched);
-
   const double rollbacks = static_cast<double>(
       std::count_if(status.history.begin(), status.history.end(),
                     [](const migration::Transition& t) { return t.phase == Phase::kRollingBack; }));
-  if (!s.rollbacks) s.rollbacks = &rollbacks_.Add(id);
-  if (rollbacks > s.rollbacks_seen) s.rollbacks->Increment(rollbacks - s.rollbacks_seen);
-  s.rollbacks_seen = std::max(s.rollbacks_seen, rollbacks);
+  std::lock_guard lock(mu_);
+  auto& slot = migrations_[{ns, name}];
+  // A counter never goes down, though the bounded history may forget an old rollback.
+  s.rollbacks = std::max(slot.rollbacks, rollbacks);
+  slot = std::move(s);
 }
 
 void MigrationMetrics::forget(const std::string& ns, const std::string& name) {
   std::lock_guard lock(mu_);
-  const auto it = series_.find(ns + "/" + name);
-  if (it == series_.end()) return;
-  for (const auto& [k, g] : it->second.gauges) k.first->Remove(g);
-  if (it->second.rollbacks) rollbacks_.Remove(it->second.rollbacks);
-  series_.erase(it);
+  migrations_.erase({ns, name});
+}
+
+std::vector<prometheus::MetricFamily> MigrationMetrics::Collect() const {
+  using prometheus::MetricType;
+  auto phase = family("schemashift_migration_phase", MetricType::Gauge,
+                      "1 for the migration's current phase, 0 for the others");
+  auto seconds = family("schemashift_migration_phase_seconds", MetricType::Gauge,
+                        "Seconds the migration has spent in each phase (status.history)");
+  auto rows_done =
+      family("schemashift_migration_backfill_rows_done", MetricType::Gauge, "Rows backfilled");
+  auto rows_estimated = family("schemashift_migration_backfill_rows_estimated", MetricType::Gauge,
+                               "Rows the backfill expects to visit (the planner's estimate)");
+  auto rate = family("schemashift_migration_backfill_rows_per_second", MetricType::Gauge,
+                     "Backfill rate over the last batches");
+  auto batch = family("schemashift_migration_backfill_batch_size", MetricType::Gauge,
+                      "Rows per backfill batch, as the batch sizer and throttle gates set it");
+  auto gate_value =
+      family("schemashift_migration_gate_value", MetricType::Gauge, "A gate's last measured value");
+  auto gate_state = family("schemashift_migration_gate_state", MetricType::Gauge,
+                           "1 for a gate's current state, 0 for the others");
+  auto flag_mode = family("schemashift_migration_target_flag_mode", MetricType::Gauge,
+                          "1 for the flag mode written for a target service, 0 for the others");
+  auto acknowledged = family("schemashift_migration_target_acknowledged", MetricType::Gauge,
+                             "1 for the flag mode all live instances of a target acknowledged");
+  auto rollbacks = family("schemashift_migration_rollbacks_total", MetricType::Counter,
+                          "Rollbacks the migration started (RollingBack entries in its history)");
+  std::lock_guard lock(mu_);
+  for (const auto& [key, s] : migrations_) {
+    const Labels id = {{"namespace", key.first}, {"name", key.second}};
+    auto with = [&id](std::initializer_list<std::pair<const std::string, std::string>> extra) {
+      Labels l = id;
+      l.insert(extra);
+      return l;
+    };
+    for (Phase p : kPhases) {
+      const auto labels = with({{"phase", migration::to_string(p)}});
+      add(phase, labels, p == s.phase ? 1 : 0);
+      const auto it = s.seconds.find(p);
+      add(seconds, labels, it == s.seconds.end() ? 0 : it->second);
+    }
+    add(rows_done, id, s.rows_done);
+    add(rows_estimated, id, s.rows_estimated);
+    add(rate, id, s.rows_per_second);
+    add(batch, id, s.batch_size);
+    for (const auto& g : s.gates) {
+      add(gate_value, with({{"gate", g.name}}), g.value);
+      for (const auto& state : gate_states())
+        add(gate_state, with({{"gate", g.name}, {"state", state}}), state == g.state ? 1 : 0);
+    }
+    for (const auto& t : s.targets) {
+      for (FlagMode m : kModes) {
+        const auto labels = with({{"service", t.service}, {"mode", migration::to_string(m)}});
+        add(flag_mode, labels, t.mode == m ? 1 : 0);
+        add(acknowledged, labels, t.acknowledged == m ? 1 : 0);
+      }
+    }
+    add(rollbacks, id, s.rollbacks);
+  }
+  std::vector<prometheus::MetricFamily> out;
+  for (auto* f : {&phase, &seconds, &rows_done, &rows_estimated, &rate, &batch, &gate_value,
+                  &gate_state, &flag_mode, &acknowledged, &rollbacks}) {
+    if (!f->metric.empty()) out.push_back(std::move(*f));
+  }
+  return out;
 }
 
 }  // namespace schemashift::controller

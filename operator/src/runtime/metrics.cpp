@@ -67,9 +67,25 @@ void MetricsRegistry::counter_func(const std::string& name, const std::string& h
   funcs_->add(name, prometheus::MetricType::Counter, help, labels, std::move(read));
 }
 
+void MetricsRegistry::add_collectable(const prometheus::Collectable* c) {
+  std::lock_guard lock(collectables_mu_);
+  collectables_.push_back(c);
+}
+
+void MetricsRegistry::remove_collectable(const prometheus::Collectable* c) {
+  std::lock_guard lock(collectables_mu_);
+  std::erase(collectables_, c);
+}
+
 std::string MetricsRegistry::render() const {
   auto families = registry_->Collect();
   for (auto& f : funcs_->Collect()) families.push_back(std::move(f));
+  {
+    std::lock_guard lock(collectables_mu_);
+    for (const auto* c : collectables_) {
+      for (auto& f : c->Collect()) families.push_back(std::move(f));
+    }
+  }
   std::ostringstream out;
   prometheus::TextSerializer().Serialize(out, families);
   return out.str();

@@ -30,7 +30,11 @@ class MetricsRegistry {
   void counter_func(const std::string& name, const std::string& help, const Labels& labels,
                     std::function<double()> read);
 
-  // The registry and the scrape-time values in the text exposition format.
+  // Another source of series, collected at every scrape until removed (it must outlive that).
+  void add_collectable(const prometheus::Collectable* c);
+  void remove_collectable(const prometheus::Collectable* c);
+
+  // The registry, the scrape-time values and the collectables in the text exposition format.
   std::string render() const;
 
   static std::vector<double> exponential_buckets(double start, double factor, int count);
@@ -39,6 +43,8 @@ class MetricsRegistry {
   class ScrapeTimeValues;
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<ScrapeTimeValues> funcs_;
+  mutable std::mutex collectables_mu_;
+  std::vector<const prometheus::Collectable*> collectables_;
 };
 
 }  // namespace schemashift::runtime

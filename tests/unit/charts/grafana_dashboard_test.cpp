@@ -77,7 +77,7 @@ std::set<std::string> metric_names(const std::string& expr) {
 // _count series: the registry of a Manager with a migration observed, as /metrics renders it.
 std::set<std::string> exposed() {
   runtime::Manager manager(kube::Client(nullptr), {});
-  controller::MigrationMetrics metrics(manager.metrics().registry());
+  controller::MigrationMetrics metrics(manager.metrics());
   // A gate and a target, or their families have no series and prometheus-cpp renders nothing.
   migration::MigrationSpec spec;
   spec.gates.emplace_back().name = "replica-lag";

@@ -37,7 +37,7 @@ bool has(const std::string& text, const std::string& line) {
 class MigrationMetricsTest : public ::testing::Test {
  protected:
   runtime::MetricsRegistry registry;
-  controller::MigrationMetrics metrics{registry.registry()};
+  controller::MigrationMetrics metrics{registry};
 };
 
 TEST_F(MigrationMetricsTest, BackfillingMigrationShowsPhaseProgressGatesAndTargets) {
