@@ -9,12 +9,14 @@
 #include <sstream>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <pqxx/pqxx>
 
 #include "support/helpers.h"
 #include "support/process.h"
 #include "support/stack_env.h"
 #include "support/subprocess.h"
+#include "support/tcp_proxy.h"
 
 namespace {
 
@@ -114,6 +116,30 @@ TEST(OperatorChart, BadValuesAreRefusedNamingTheField) {
   r = run_command(helm("template x " + kChart + " --set replicaCount=0"));
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("replicaCount"), std::string::npos) << r.output;
+}
+
+TEST(OperatorChart, GrafanaDashboardConfigMapOnlyWhenAsked) {
+  auto off = run_command(helm("template x " + kChart));
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_EQ(off.output.find("grafana_dashboard"), std::string::npos) << off.output;
+
+  auto on = run_command(helm("template x " + kChart +
+                             " --namespace ops --set metrics.grafanaDashboard.enabled=true"
+                             " --set metrics.grafanaDashboard.namespace=monitoring"
+                             " --set metrics.grafanaDashboard.annotations.grafana_folder=DB"));
+  ASSERT_EQ(on.exit_code, 0) << on.output;
+  const auto at = on.output.find("name: x-schemashift-dashboard");
+  ASSERT_NE(at, std::string::npos) << on.output;
+  const std::string cm = on.output.substr(at);
+  EXPECT_NE(cm.find("namespace: monitoring"), std::string::npos) << cm;
+  EXPECT_NE(cm.find("grafana_dashboard: \"1\""), std::string::npos) << cm;
+  EXPECT_NE(cm.find("grafana_folder: DB"), std::string::npos) << cm;
+  EXPECT_NE(cm.find("\"uid\": \"schemashift-migrations\""), std::string::npos) << cm;
+
+  auto bad =
+      run_command(helm("template x " + kChart + " --set metrics.grafanaDashboard.enable=true"));
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("grafanaDashboard"), std::string::npos) << bad.output;
 }
 
 class OperatorChartInstall : public ::testing::Test {
@@ -229,6 +255,7 @@ TEST_F(OperatorChartInstall, RbacMatchesTheGoldenListInBothModes) {
 TEST_F(OperatorChartInstall, AMigrationCompletesWithOnlyTheChartsRbac) {
   install("schemashift", "--set watchNamespace=" + app_ns_ + " --set secretNames={orders-db}");
   const std::string table = "chart_orders_" + unique_suffix();
+  const int metrics_port = schemashift::testing::free_port();
   pqxx::connection db(stack_var("PG_ORDERS_DSN"));
   make_orders(db, table);
   ASSERT_EQ(
@@ -246,7 +273,8 @@ TEST_F(OperatorChartInstall, AMigrationCompletesWithOnlyTheChartsRbac) {
       std::string(SCHEMASHIFT_BINARY_DIR) + "/schemashift-operator", "--kubeconfig",
       service_account_kubeconfig(release_ns_, "schemashift"), "--namespace", app_ns_,
       "--leader-elect", "--leader-election-namespace", release_ns_, "--leader-election-id",
-      "schemashift-host", "--metrics-bind-address", "0", "--health-probe-bind-address", "0"});
+      "schemashift-host", "--metrics-bind-address", "127.0.0.1:" + std::to_string(metrics_port),
+      "--health-probe-bind-address", "0"});
   apply_orders_migration(table);
   auto wait = run_command(
       kubectl("-n " + app_ns_ + " wait --for=condition=Ready smig/orders-amount --timeout=120s"));
@@ -257,6 +285,26 @@ TEST_F(OperatorChartInstall, AMigrationCompletesWithOnlyTheChartsRbac) {
   EXPECT_EQ(scalar(db, "SELECT count(*) FROM information_schema.columns WHERE table_name = '" +
                            table + "' AND column_name = 'amount_cents'"),
             "0");
+  // What a Prometheus scraping it sees of the migration, and nothing once it is deleted.
+  auto scrape = [&] {
+    httplib::Client c("127.0.0.1", metrics_port);
+    auto r = c.Get("/metrics");
+    return r && r->status == 200 ? r->body : std::string();
+  };
+  const std::string id = "name=\"orders-amount\",namespace=\"" + app_ns_ + "\"";
+  const std::string text = scrape();
+  for (const std::string& want :
+       {"schemashift_migration_phase{" + id + ",phase=\"Completed\"} 1\n",
+        "schemashift_migration_phase{" + id + ",phase=\"Backfilling\"} 0\n",
+        "schemashift_migration_backfill_rows_done{" + id + "} 20000\n",
+        "schemashift_migration_rollbacks_total{" + id + "} 0\n",
+        std::string("leader_election_master_status{name=\"schemamigration\"} 1\n")}) {
+    EXPECT_NE(text.find(want), std::string::npos) << want << "\n" << text;
+  }
+  ASSERT_EQ(
+      run_command(kubectl("-n " + app_ns_ + " delete smig orders-amount --wait=true")).exit_code,
+      0);
+  EXPECT_TRUE(eventually([&] { return scrape().find(id) == std::string::npos; }, 10s)) << scrape();
   pqxx::work tx(db);
   tx.exec0("DROP TABLE IF EXISTS " + table);
   tx.commit();

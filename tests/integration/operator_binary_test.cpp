@@ -44,7 +44,7 @@ TEST(OperatorBinary, HelpAndBadInputSayWhatIsWrong) {
   }
   auto bad_flag = run_command(kBinary + " --leader-elect=maybe");
   EXPECT_EQ(bad_flag.exit_code, 2);
-  EXPECT_NE(bad_flag.output.find("--leader-elect takes true or false"), std::string::npos)
+  EXPECT_NE(bad_flag.output.find("--leader-elect: takes true or false"), std::string::npos)
       << bad_flag.output;
   auto bad_config = run_command(kBinary + " --kubeconfig /nonexistent/kubeconfig");
   EXPECT_EQ(bad_config.exit_code, 1);

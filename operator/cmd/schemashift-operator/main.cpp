@@ -14,10 +14,11 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include "controller/migration_metrics.h"
 #include "controller/reconciler.h"
 #include "kube/cluster_config.h"
-#include "runtime/flags.h"
 #include "runtime/manager.h"
+#include "runtime/operator_flags.h"
 
 namespace {
 
@@ -73,45 +74,19 @@ int probe(const std::string& url) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  runtime::Flags flags(
-      "schemashift-operator",
-      "schemashift-operator moves SchemaMigration resources through expand, dual-write, backfill,\n"
-      "verify, read switch and contract, and rolls them back when a gate fails.");
-  flags.add_string("kubeconfig", "",
-                   "path to a kubeconfig; empty: $KUBECONFIG, in-cluster, ~/.kube/config");
-  flags.add_string("namespace", "",
-                   "watch SchemaMigrations in this namespace only; empty: all namespaces");
-  flags.add_bool("leader-elect", false, "elect a leader on a Lease so only one replica reconciles");
-  flags.add_string("leader-election-namespace", "",
-                   "namespace of the leader-election Lease (default: the config's)");
-  flags.add_string("leader-election-id", "schemashift-operator",
-                   "name of the leader-election Lease");
-  flags.add_string("metrics-bind-address", ":8080",
-                   "address of the Prometheus /metrics endpoint; 0 disables it");
-  flags.add_string("health-probe-bind-address", ":8081",
-                   "address of /healthz and /readyz; 0 disables them");
-  flags.add_int("workers", 2, "migrations reconciled in parallel");
-  flags.add_string("log-level", "info", "trace, debug, info, warn or error");
-  flags.add_string("probe", "",
-                   "only GET this http URL (e.g. another replica's /readyz) and exit 0 on 200, "
-                   "1 otherwise: the chart's helm test, with no other image");
-  std::string error;
-  bool help = false;
-  if (!flags.parse(argc, argv, &error, &help)) {
-    std::fprintf(stderr, "schemashift-operator: %s\n", error.c_str());
-    return 2;
-  }
-  if (help) {
-    std::fputs(flags.usage().c_str(), stdout);
+  const auto parsed = runtime::parse_operator_flags(argc, argv);
+  if (parsed.outcome == runtime::ParsedFlags::kHelp) {
+    std::fputs(parsed.text.c_str(), stdout);
     return 0;
   }
-  if (!flags.str("probe").empty()) return probe(flags.str("probe"));
-  const auto level = spdlog::level::from_str(flags.str("log-level"));
-  if (level == spdlog::level::off && flags.str("log-level") != "off") {
-    std::fprintf(stderr,
-                 "schemashift-operator: --log-level must be trace, debug, info, warn or error\n");
+  if (parsed.outcome == runtime::ParsedFlags::kBadInput) {
+    std::fprintf(stderr, "schemashift-operator: %s\nRun with --help for the flags.\n",
+                 parsed.text.c_str());
     return 2;
   }
+  const runtime::OperatorFlags& flags = parsed.flags;
+  if (!flags.probe_url.empty()) return probe(flags.probe_url);
+  const auto level = spdlog::level::from_str(flags.log_level);
   spdlog::set_level(level);
   forget_libpq_environment();
 
@@ -122,7 +97,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto config = kube::load_cluster_config(flags.str("kubeconfig"));
+  auto config = kube::load_cluster_config(flags.kubeconfig);
   if (!config) {
     spdlog::error("{}", config.error().describe());
     return 1;
@@ -134,28 +109,34 @@ int main(int argc, char** argv) {
   }
   kube::Client client(*transport);
   spdlog::info("schemashift-operator starting: API server {} ({}), namespace {}", config->server,
-               config->source, flags.str("namespace").empty() ? "<all>" : flags.str("namespace"));
+               config->source, flags.watch_namespace.empty() ? "<all>" : flags.watch_namespace);
 
   runtime::ManagerOptions opts{.controller_name = "schemamigration",
-                               .workers = flags.integer("workers"),
-                               .metrics_addr = flags.str("metrics-bind-address"),
-                               .probe_addr = flags.str("health-probe-bind-address")};
-  if (flags.boolean("leader-elect")) {
-    std::string ns = flags.str("leader-election-namespace");
+                               .workers = flags.workers,
+                               .metrics_addr = flags.metrics_addr,
+                               .probe_addr = flags.probe_addr};
+  if (flags.leader_elect) {
+    const std::string& ns = flags.leader_election_namespace;
     opts.leader_election = runtime::LeaderElectionConfig{
         .lease_namespace = ns.empty() ? config->default_namespace : ns,
-        .lease_name = flags.str("leader-election-id"),
+        .lease_name = flags.leader_election_id,
         .identity = identity()};
   }
   runtime::Manager manager(client, opts);
   // Keep what the cache holds of each migration small: metadata, spec and status, nothing else.
-  manager.watch(kube::resources::kSchemaMigration,
-                {.ns = flags.str("namespace"), .transform = [](runtime::Json&& obj) {
-                   obj["metadata"].erase("managedFields");
-                   return std::move(obj);
-                 }});
+  runtime::Informer& migrations =
+      manager.watch(kube::resources::kSchemaMigration,
+                    {.ns = flags.watch_namespace, .transform = [](runtime::Json&& obj) {
+                       obj["metadata"].erase("managedFields");
+                       return std::move(obj);
+                     }});
   runtime::EventRecorder events(client, "schemashift.io/operator", identity());
-  controller::Reconciler reconciler(client, events);
+  controller::MigrationMetrics migration_metrics(manager.metrics());
+  migrations.add_handlers({.on_delete = [&migration_metrics](const runtime::Json& obj) {
+    const auto& meta = obj["metadata"];
+    migration_metrics.forget(meta.value("namespace", ""), meta.value("name", ""));
+  }});
+  controller::Reconciler reconciler(client, events, &migration_metrics);
   manager.set_reconciler(
       [&reconciler](const std::string& key) { return reconciler.reconcile(key); });
 

@@ -71,8 +71,9 @@ migration::Outcome run_action(PgRunner& runner, const migration::Action& action,
 
 }  // namespace
 
-Reconciler::Reconciler(kube::Client client, runtime::EventRecorder& events)
-    : client_(std::move(client)), events_(events) {}
+Reconciler::Reconciler(kube::Client client, runtime::EventRecorder& events,
+                       MigrationMetrics* metrics)
+    : client_(std::move(client)), events_(events), metrics_(metrics) {}
 
 void Reconciler::drop_runner(const std::string& key) {
   std::lock_guard lock(mu_);
@@ -373,6 +374,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   failpoint("status.before-write");
   auto w = write_status(next.to_json());
   if (!w) return fail("writing status: " + w.error().describe());
+  if (metrics_) metrics_->observe(ns, name, *spec, next);
   failpoint("status.after-write");
   for (const auto& e : gate_events) {
     if (std::find_if(d.events.begin(), d.events.end(), [&](const migration::Event& x) {

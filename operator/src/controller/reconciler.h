@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/result.h"
+#include "controller/migration_metrics.h"
 #include "controller/pg_runner.h"
 #include "kube/client.h"
 #include "migration/spec.h"
@@ -22,7 +23,9 @@ inline constexpr const char* kFinalizer = "schemashift.io/finalizer";
 
 class Reconciler {
  public:
-  Reconciler(kube::Client client, runtime::EventRecorder& events);
+  // `metrics`, when given, gets each migration's status after it is written.
+  Reconciler(kube::Client client, runtime::EventRecorder& events,
+             MigrationMetrics* metrics = nullptr);
   runtime::ReconcileOutcome reconcile(const std::string& key);
 
  private:
@@ -41,6 +44,7 @@ class Reconciler {
 
   kube::Client client_;
   runtime::EventRecorder& events_;
+  MigrationMetrics* metrics_;
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<PgRunner>> runners_;
 };

@@ -3,6 +3,8 @@
 #include <exception>
 #include <thread>
 
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
 #include <spdlog/spdlog.h>
 
 namespace schemashift::runtime {
@@ -14,24 +16,31 @@ double seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 Manager::Manager(kube::Client client, ManagerOptions opts)
     : client_(std::move(client)), opts_(std::move(opts)) {
   const std::string& c = opts_.controller_name;
-  const char* total_help = "Total number of reconciliations per controller";
-  reconcile_ok_ = &metrics_.counter("controller_runtime_reconcile_total", total_help,
-                                    {{"controller", c}, {"result", "success"}});
-  reconcile_err_ = &metrics_.counter("controller_runtime_reconcile_total", total_help,
-                                     {{"controller", c}, {"result", "error"}});
-  reconcile_requeue_ = &metrics_.counter("controller_runtime_reconcile_total", total_help,
-                                         {{"controller", c}, {"result", "requeue_after"}});
-  reconcile_errors_total_ = &metrics_.counter(
-      "controller_runtime_reconcile_errors_total",
-      "Total number of reconciliation errors per controller", {{"controller", c}});
+  auto& reg = metrics_.registry();
+  auto& total = prometheus::BuildCounter()
+                    .Name("controller_runtime_reconcile_total")
+                    .Help("Total number of reconciliations per controller")
+                    .Register(reg);
+  reconcile_ok_ = &total.Add({{"controller", c}, {"result", "success"}});
+  reconcile_err_ = &total.Add({{"controller", c}, {"result", "error"}});
+  reconcile_requeue_ = &total.Add({{"controller", c}, {"result", "requeue_after"}});
+  reconcile_errors_total_ = &prometheus::BuildCounter()
+                                 .Name("controller_runtime_reconcile_errors_total")
+                                 .Help("Total number of reconciliation errors per controller")
+                                 .Register(reg)
+                                 .Add({{"controller", c}});
   reconcile_time_ =
-      &metrics_.histogram("controller_runtime_reconcile_time_seconds",
-                          "Length of time per reconciliation per controller",
-                          MetricsRegistry::exponential_buckets(0.001, 2, 16), {{"controller", c}});
-  queue_duration_ = &metrics_.histogram(
-      "workqueue_queue_duration_seconds",
-      "How long in seconds an item stays in the work queue before being requested",
-      MetricsRegistry::exponential_buckets(0.0001, 4, 12), {{"name", c}});
+      &prometheus::BuildHistogram()
+           .Name("controller_runtime_reconcile_time_seconds")
+           .Help("Length of time per reconciliation per controller")
+           .Register(reg)
+           .Add({{"controller", c}}, MetricsRegistry::exponential_buckets(0.001, 2, 16));
+  queue_duration_ =
+      &prometheus::BuildHistogram()
+           .Name("workqueue_queue_duration_seconds")
+           .Help("How long in seconds an item stays in the work queue before being requested")
+           .Register(reg)
+           .Add({{"name", c}}, MetricsRegistry::exponential_buckets(0.0001, 4, 12));
   metrics_.gauge_func("workqueue_depth", "Current depth of the work queue", {{"name", c}},
                       [this] { return static_cast<double>(queue_.stats().depth); });
   metrics_.counter_func("workqueue_adds_total", "Total number of adds handled by the work queue",
@@ -81,7 +90,7 @@ bool Manager::ready() const {
 void Manager::worker() {
   Clock::duration waited{};
   while (auto key = queue_.get(&waited)) {
-    queue_duration_->observe(seconds(waited));
+    queue_duration_->Observe(seconds(waited));
     const auto t0 = Clock::now();
     ReconcileOutcome r = ReconcileResult{};
     try {
@@ -89,18 +98,18 @@ void Manager::worker() {
     } catch (const std::exception& e) {
       r = fail(std::string("reconciler threw: ") + e.what());
     }
-    reconcile_time_->observe(seconds(Clock::now() - t0));
+    reconcile_time_->Observe(seconds(Clock::now() - t0));
     if (!r) {
-      reconcile_err_->inc();
-      reconcile_errors_total_->inc();
+      reconcile_err_->Increment();
+      reconcile_errors_total_->Increment();
       spdlog::warn("reconcile {} failed (retry {}): {}", *key, queue_.retries(*key) + 1, r.error());
       queue_.add_rate_limited(*key);
     } else if (r->requeue_after.count() > 0) {
-      reconcile_requeue_->inc();
+      reconcile_requeue_->Increment();
       queue_.forget(*key);
       queue_.add_after(*key, r->requeue_after);
     } else {
-      reconcile_ok_->inc();
+      reconcile_ok_->Increment();
       queue_.forget(*key);
     }
     queue_.done(*key);

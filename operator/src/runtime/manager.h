@@ -12,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <prometheus/counter.h>
+#include <prometheus/histogram.h>
+
 #include "kube/client.h"
 #include "runtime/http_endpoints.h"
 #include "runtime/informer.h"
@@ -78,9 +81,9 @@ class Manager {
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
 
-  Counter *reconcile_ok_, *reconcile_err_, *reconcile_requeue_, *reconcile_errors_total_;
-  Histogram* reconcile_time_;
-  Histogram* queue_duration_;
+  prometheus::Counter *reconcile_ok_, *reconcile_err_, *reconcile_requeue_,
+      *reconcile_errors_total_;
+  prometheus::Histogram *reconcile_time_, *queue_duration_;
 };
 
 }  // namespace schemashift::runtime

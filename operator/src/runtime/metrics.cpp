@@ -1,149 +1,93 @@
 #include "runtime/metrics.h"
 
-#include <cmath>
 #include <sstream>
 #include <stdexcept>
 
+#include <prometheus/text_serializer.h>
+
 namespace schemashift::runtime {
 
-namespace {
-
-void atomic_add(std::atomic<double>& a, double v) {
-  double cur = a.load();
-  while (!a.compare_exchange_weak(cur, cur + v)) {
-  }
-}
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '\\' || c == '"') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
+// The function-backed series, grouped by metric name, collected like any registry.
+class MetricsRegistry::ScrapeTimeValues : public prometheus::Collectable {
+ public:
+  void add(const std::string& name, prometheus::MetricType type, const std::string& help,
+           const Labels& labels, std::function<double()> read) {
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = families_.try_emplace(name);
+    if (inserted) {
+      it->second.type = type;
+      it->second.help = help;
+    } else if (it->second.type != type) {
+      throw std::logic_error("metric " + name + " registered with two types");
     }
-    out.push_back(c);
+    it->second.series[labels] = std::move(read);
   }
-  return out;
-}
 
-std::string label_text(const Labels& labels, const std::string& extra_key = {},
-                       const std::string& extra_val = {}) {
-  if (labels.empty() && extra_key.empty()) return {};
-  std::string out = "{";
-  bool first = true;
-  for (const auto& [k, v] : labels) {
-    out += (first ? "" : ",") + k + "=\"" + escape(v) + "\"";
-    first = false;
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::lock_guard lock(mu_);
+    std::vector<prometheus::MetricFamily> out;
+    for (const auto& [name, f] : families_) {
+      prometheus::MetricFamily family{name, f.help, f.type, {}};
+      for (const auto& [labels, read] : f.series) {
+        prometheus::ClientMetric m;
+        for (const auto& [k, v] : labels) m.label.push_back({k, v});
+        if (f.type == prometheus::MetricType::Counter) {
+          m.counter.value = read();
+        } else {
+          m.gauge.value = read();
+        }
+        family.metric.push_back(std::move(m));
+      }
+      out.push_back(std::move(family));
+    }
+    return out;
   }
-  if (!extra_key.empty()) out += (first ? "" : ",") + extra_key + "=\"" + extra_val + "\"";
-  return out + "}";
-}
 
-std::string number(double v) {
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::ostringstream ss;
-  ss.precision(17);
-  ss << v;
-  return ss.str();
-}
+ private:
+  struct Family {
+    prometheus::MetricType type;
+    std::string help;
+    std::map<Labels, std::function<double()>> series;
+  };
+  mutable std::mutex mu_;
+  std::map<std::string, Family> families_;
+};
 
-}  // namespace
-
-void Counter::inc(double v) { atomic_add(v_, v); }
-void Gauge::add(double v) { atomic_add(v_, v); }
-
-void Histogram::observe(double v) {
-  std::lock_guard lock(mu_);
-  std::size_t i = 0;
-  while (i < bounds_.size() && v > bounds_[i]) ++i;
-  ++counts_[i];
-  sum_ += v;
-  ++count_;
-}
-
-void Histogram::snapshot(std::vector<std::uint64_t>* cumulative, double* sum,
-                         std::uint64_t* count) const {
-  std::lock_guard lock(mu_);
-  cumulative->clear();
-  std::uint64_t acc = 0;
-  for (auto c : counts_) cumulative->push_back(acc += c);
-  *sum = sum_;
-  *count = count_;
-}
-
-MetricsRegistry::Family& MetricsRegistry::family(const std::string& name, const std::string& type,
-                                                 const std::string& help) {
-  auto [it, inserted] = families_.try_emplace(name);
-  if (inserted) {
-    it->second.type = type;
-    it->second.help = help;
-  } else if (it->second.type != type) {
-    throw std::logic_error("metric " + name + " registered as " + it->second.type + " and " + type);
-  }
-  return it->second;
-}
-
-Counter& MetricsRegistry::counter(const std::string& name, const std::string& help,
-                                  const Labels& labels) {
-  std::lock_guard lock(mu_);
-  auto& slot = family(name, "counter", help).counters[labels];
-  if (!slot) slot = std::make_unique<Counter>();
-  return *slot;
-}
-
-Gauge& MetricsRegistry::gauge(const std::string& name, const std::string& help,
-                              const Labels& labels) {
-  std::lock_guard lock(mu_);
-  auto& slot = family(name, "gauge", help).gauges[labels];
-  if (!slot) slot = std::make_unique<Gauge>();
-  return *slot;
-}
-
-Histogram& MetricsRegistry::histogram(const std::string& name, const std::string& help,
-                                      const std::vector<double>& bounds, const Labels& labels) {
-  std::lock_guard lock(mu_);
-  auto& slot = family(name, "histogram", help).histograms[labels];
-  if (!slot) slot = std::make_unique<Histogram>(bounds);
-  return *slot;
-}
+MetricsRegistry::MetricsRegistry()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      funcs_(std::make_shared<ScrapeTimeValues>()) {}
 
 void MetricsRegistry::gauge_func(const std::string& name, const std::string& help,
                                  const Labels& labels, std::function<double()> read) {
-  std::lock_guard lock(mu_);
-  family(name, "gauge", help).funcs[labels] = std::move(read);
+  funcs_->add(name, prometheus::MetricType::Gauge, help, labels, std::move(read));
 }
 
 void MetricsRegistry::counter_func(const std::string& name, const std::string& help,
                                    const Labels& labels, std::function<double()> read) {
-  std::lock_guard lock(mu_);
-  family(name, "counter", help).funcs[labels] = std::move(read);
+  funcs_->add(name, prometheus::MetricType::Counter, help, labels, std::move(read));
+}
+
+void MetricsRegistry::add_collectable(const prometheus::Collectable* c) {
+  std::lock_guard lock(collectables_mu_);
+  collectables_.push_back(c);
+}
+
+void MetricsRegistry::remove_collectable(const prometheus::Collectable* c) {
+  std::lock_guard lock(collectables_mu_);
+  std::erase(collectables_, c);
 }
 
 std::string MetricsRegistry::render() const {
-  std::lock_guard lock(mu_);
-  std::ostringstream out;
-  for (const auto& [name, f] : families_) {
-    out << "# HELP " << name << " " << f.help << "\n# TYPE " << name << " " << f.type << "\n";
-    for (const auto& [l, c] : f.counters)
-      out << name << label_text(l) << " " << number(c->value()) << "\n";
-    for (const auto& [l, g] : f.gauges)
-      out << name << label_text(l) << " " << number(g->value()) << "\n";
-    for (const auto& [l, fn] : f.funcs) out << name << label_text(l) << " " << number(fn()) << "\n";
-    for (const auto& [l, h] : f.histograms) {
-      std::vector<std::uint64_t> cum;
-      double sum;
-      std::uint64_t count;
-      h->snapshot(&cum, &sum, &count);
-      for (std::size_t i = 0; i < h->bounds().size(); ++i) {
-        out << name << "_bucket" << label_text(l, "le", number(h->bounds()[i])) << " " << cum[i]
-            << "\n";
-      }
-      out << name << "_bucket" << label_text(l, "le", "+Inf") << " " << count << "\n";
-      out << name << "_sum" << label_text(l) << " " << number(sum) << "\n";
-      out << name << "_count" << label_text(l) << " " << count << "\n";
+  auto families = registry_->Collect();
+  for (auto& f : funcs_->Collect()) families.push_back(std::move(f));
+  {
+    std::lock_guard lock(collectables_mu_);
+    for (const auto* c : collectables_) {
+      for (auto& f : c->Collect()) families.push_back(std::move(f));
     }
   }
+  std::ostringstream out;
+  prometheus::TextSerializer().Serialize(out, families);
   return out.str();
 }
 
