@@ -97,8 +97,16 @@ class RealNodeChart : public ::testing::Test {
     auto wait = kc("-n " + ns_ + " wait --for=condition=Ready pod/client --timeout=60s");
     ASSERT_EQ(wait.exit_code, 0) << wait.output << kc("-n " + ns_ + " describe pod client").output;
   }
+  // The body the client pod fetched (stdout only: kubectl exec may log a websocket notice on
+  // stderr, "Unknown stream id 1, discarding message"); on failure its stderr is appended.
   CommandResult fetch_from_client(const std::string& url) {
-    return kc("-n " + ns_ + " exec client -- " + kSmokeBin + " fetch " + shell_quote(url));
+    const std::string err = "/tmp/real-node-fetch-" + ns_ + ".err";
+    CommandResult r = run_command(
+        kubectl("-n " + ns_ + " exec client -- " + kSmokeBin + " fetch " + shell_quote(url)) +
+        " 2>" + shell_quote(err));
+    if (r.exit_code != 0) r.output += run_command("cat " + shell_quote(err)).output;
+    std::remove(err.c_str());
+    return r;
   }
 
   std::string ns_;
