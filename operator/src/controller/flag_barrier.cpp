@@ -31,8 +31,7 @@ std::optional<migration::FlagMode> acknowledged_mode(pqxx::connection& conn,
   bool all = true;
   std::string text;
   for (const auto& t : spec.targets) {
-    const migration::TargetState* st = status.target(t.service);
-    const auto mode = st && st->mode ? st->mode : status.flag_mode;
+    const auto mode = status.target_mode(t.service);
     if (!mode) return std::nullopt;
     if (common && *common != *mode) all = false;
     common = mode;

@@ -306,8 +306,7 @@ std::map<std::string, TargetBarrier> PgRunner::barriers(const migration::Migrati
                                                         const ReadyReplicas& ready) {
   std::map<std::string, TargetBarrier> out;
   for (const auto& t : spec.targets) {
-    const migration::TargetState* st = status.target(t.service);
-    const auto mode = st && st->mode ? st->mode : status.flag_mode;
+    const auto mode = status.target_mode(t.service);
     if (!mode) continue;
     const auto r = ready.find(t.deployment);
     const int required = r == ready.end() ? 0 : r->second;

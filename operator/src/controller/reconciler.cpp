@@ -275,8 +275,7 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       for (auto& [service, b] : runner->barriers(*spec, status, *ready)) {
         obs.barrier[service] = b.detail;
         obs.barrier_detail += (obs.barrier_detail.empty() ? "" : "; ") + service + ": " + b.detail;
-        const migration::TargetState* st = std::as_const(status).target(service);
-        const auto mode = st && st->mode ? st->mode : status.flag_mode;
+        const auto mode = status.target_mode(service);
         if (b.held && mode) obs.acknowledged[service] = *mode;
       }
     }
@@ -290,32 +289,19 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (runner && !spec->gates.empty() && !migration::is_terminal(status.phase) &&
       status.phase != migration::Phase::kPending &&
       status.phase != migration::Phase::kRollingBack) {
-    // apiTraffic (spec.api) scrapes every serving pod of the API's Deployment: they are
-    // looked up at each measurement, so a new or restarted pod is counted.
+    // A gate that names a Deployment (a metrics gate over its pods, spec.api's apiTraffic)
+    // scrapes every serving pod of it: they are looked up at each measurement, so a new or
+    // restarted pod is counted.
     auto measure = [&, r = runner.get()](const gates::GateSpec& g) {
-      if (g.provider == "metrics" && g.params.contains("deployment")) {
-        const std::string deployment = g.params.value("deployment", "");
-        auto urls =
-            kube::pod_metrics_urls(client_, ns, deployment, g.params.value("metricsPort", 9090),
-                                   g.params.value("metricsPath", "/metrics"));
-        if (!urls) {
-          return gates::Measurement{
-              gates::MeasurementKind::kError, 0,
-              "the pods of Deployment " + ns + "/" + deployment + ": " + urls.error().describe()};
-        }
-        gates::GateSpec with_pods = g;
-        with_pods.params["podUrls"] = *urls;
-        return r->measure(with_pods);
-      }
-      if (g.provider != "apiTraffic" || !spec->api) return r->measure(g);
-      const auto t = std::find_if(spec->targets.begin(), spec->targets.end(),
-                                  [&](auto& x) { return x.service == spec->api->service; });
-      auto urls = kube::pod_metrics_urls(client_, ns, t->deployment, spec->api->metrics_port,
-                                         spec->api->metrics_path);
+      if (!g.params.contains("deployment")) return r->measure(g);
+      const std::string deployment = g.params.value("deployment", "");
+      auto urls =
+          kube::pod_metrics_urls(client_, ns, deployment, g.params.value("metricsPort", 9090),
+                                 g.params.value("metricsPath", "/metrics"));
       if (!urls) {
         return gates::Measurement{
             gates::MeasurementKind::kError, 0,
-            "the pods of Deployment " + ns + "/" + t->deployment + ": " + urls.error().describe()};
+            "the pods of Deployment " + ns + "/" + deployment + ": " + urls.error().describe()};
       }
       gates::GateSpec with_pods = g;
       with_pods.params["podUrls"] = *urls;

@@ -190,6 +190,10 @@ void read_api(Reader& r, const json& s, MigrationSpec& spec) {
                  {"oldVersion", api.old_version},
                  {"metricsPort", api.metrics_port},
                  {"metricsPath", api.metrics_path}};
+  // Its pods are found like any gate's that names a Deployment (the target's; one that names
+  // no target is refused by check_layers).
+  for (const auto& t : spec.targets)
+    if (t.service == api.service) gate.params["deployment"] = t.deployment;
   spec.gates.push_back(std::move(gate));
   spec.api = api;
 }

@@ -39,6 +39,11 @@ TargetState& MigrationStatus::target_entry(const std::string& service) {
   return targets.back();
 }
 
+std::optional<FlagMode> MigrationStatus::target_mode(const std::string& service) const {
+  const TargetState* t = target(service);
+  return t && t->mode ? t->mode : flag_mode;
+}
+
 json MigrationStatus::to_json() const {
   json j = {{"phase", to_string(phase)},
             {"observedGeneration", observed_generation},

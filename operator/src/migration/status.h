@@ -103,6 +103,9 @@ struct MigrationStatus {
   const Condition* condition(const std::string& type) const;
   const TargetState* target(const std::string& service) const;
   TargetState& target_entry(const std::string& service);  // added when missing
+  // The mode written for a target; for a status written before targets had their own, the one
+  // mode all of them were given (status.flags.mode).
+  std::optional<FlagMode> target_mode(const std::string& service) const;
   nlohmann::json to_json() const;
   static MigrationStatus from_json(const nlohmann::json& status);
 };
