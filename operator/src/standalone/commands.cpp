@@ -141,7 +141,7 @@ int drive(const Invocation& inv, const Loaded& l, bool rollback, std::ostream& o
     out << "resuming at phase " << migration::to_string(status.phase) << "\n";
 
   Phase shown = ran_before ? status.phase : Phase::kPending;
-  int failures = 0;
+  int failures = 0, rounds = 0;
   const auto save = [&](const migration::MigrationStatus& s) {
     try {
       store->save(key, uid, s);
@@ -168,7 +168,9 @@ int drive(const Invocation& inv, const Loaded& l, bool rollback, std::ostream& o
                    inv.file + " --approve` (or `schemashift rollback " + inv.file + "`)");
       return kAwaitingApproval;
     }
-    if (condition_true(status, "Stalled")) {
+    // Judged on this run's own rounds: a stall an earlier run left (a rejected plan) is looked
+    // at again, since the manifest may have been fixed since.
+    if (rounds > 0 && condition_true(status, "Stalled")) {
       const auto* c = status.condition("Stalled");
       progress.say("Stalled (" + c->reason + "): " + c->message);
       return c->reason == "PlanRejected" ? kBadInput : kFailed;
@@ -193,6 +195,7 @@ int drive(const Invocation& inv, const Loaded& l, bool rollback, std::ostream& o
     controller::Round round =
         controller::run_round(runner->get(), spec, status, obs, hooks, rfc3339_now());
     status = round.next;
+    ++rounds;
     save(status);
     for (const auto& e : round.decision.events) {
       if (e.type == "Warning") progress.say("warning: " + e.reason + ": " + e.note);
