@@ -146,6 +146,30 @@ TEST_F(CliApply, ResumesAfterSigkillWithoutRedoingOrMissingRows) {
   expect_every_row_backfilled_once();
 }
 
+TEST_F(CliApply, ASecondApplyWhileOneRunsIsFencedOut) {
+  seed(200000);
+  const auto file =
+      write_manifest("m.yaml", amount_migration("amount", "maxBatch: 2000, dutyCycle: 0.2"));
+  Subprocess first({schemashift::testing::schemashift_binary(), "apply", file},
+                   {"SCHEMASHIFT_DSN=" + db_.dsn()});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline && first.running() &&
+         scalar(db_.dsn(), "SELECT count(*) FROM row_updates") == 0)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ASSERT_TRUE(first.running()) << first.output();
+  const auto second = cli({"apply", file});
+  EXPECT_EQ(second.code, 1) << second.output;
+  EXPECT_NE(second.output.find("another operator is running it"), std::string::npos)
+      << second.output;
+  first.signal(SIGINT);  // Ctrl-C: the round ends, the status is saved
+  EXPECT_EQ(first.wait(), 130) << first.output();
+  EXPECT_NE(first.output().find("interrupted at phase Backfilling"), std::string::npos)
+      << first.output();
+  const auto r = cli({"apply", file});
+  ASSERT_EQ(r.code, 3) << r.output;
+  expect_every_row_backfilled_once();
+}
+
 TEST_F(CliApply, RollbackUndoesTheExpand) {
   seed(5000);
   const auto file = write_manifest("m.yaml", amount_migration("amount"));
