@@ -4,6 +4,7 @@
 // installs) shows that no row is updated twice or missed, across a SIGKILL too.
 #include <chrono>
 #include <csignal>
+#include <memory>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -70,6 +71,29 @@ class CliApply : public ::testing::Test {
               0);
   }
 
+  // 200,000 rows and a backfill paced to a fifth of the time (seconds), to stop it midway.
+  std::string slow_backfill_manifest() {
+    seed(200000);
+    return write_manifest("m.yaml", amount_migration("amount", "maxBatch: 2000, dutyCycle: 0.2"));
+  }
+  std::unique_ptr<Subprocess> start_apply(const std::string& file) {
+    return std::make_unique<Subprocess>(
+        std::vector<std::string>{schemashift::testing::schemashift_binary(), "apply", file},
+        std::vector<std::string>{"SCHEMASHIFT_DSN=" + db_.dsn()});
+  }
+  // Waits (up to a minute) until the backfill running in `apply` updated `rows` rows; returns
+  // how many it had.
+  std::int64_t wait_for_updates(Subprocess& apply, std::int64_t rows) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::int64_t done = 0;
+    while (std::chrono::steady_clock::now() < deadline && apply.running()) {
+      done = scalar(db_.dsn(), "SELECT count(*) FROM row_updates");
+      if (done >= rows) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return done;
+  }
+
   ScratchDatabase db_{"cli"};
   int rows_ = 0;
 };
@@ -119,22 +143,12 @@ TEST_F(CliApply, RunsToAwaitingContractThenToCompletedWithApprove) {
 }
 
 TEST_F(CliApply, ResumesAfterSigkillWithoutRedoingOrMissingRows) {
-  seed(200000);
-  const auto file =
-      write_manifest("m.yaml", amount_migration("amount", "maxBatch: 2000, dutyCycle: 0.2"));
+  const auto file = slow_backfill_manifest();
   {
-    Subprocess apply({schemashift::testing::schemashift_binary(), "apply", file},
-                     {"SCHEMASHIFT_DSN=" + db_.dsn()});
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-    std::int64_t done = 0;
-    while (std::chrono::steady_clock::now() < deadline && apply.running()) {
-      done = scalar(db_.dsn(), "SELECT count(*) FROM row_updates");
-      if (done >= 20000) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ASSERT_GE(done, 20000) << apply.output();
-    apply.signal(SIGKILL);
-    EXPECT_EQ(apply.wait(), -SIGKILL);
+    auto apply = start_apply(file);
+    ASSERT_GE(wait_for_updates(*apply, 20000), 20000) << apply->output();
+    apply->signal(SIGKILL);
+    EXPECT_EQ(apply->wait(), -SIGKILL);
   }
   const auto before = scalar(db_.dsn(), "SELECT count(*) FROM orders WHERE amount IS NOT NULL");
   ASSERT_LT(before, 200000) << "the backfill ended before the kill";
@@ -147,15 +161,10 @@ TEST_F(CliApply, ResumesAfterSigkillWithoutRedoingOrMissingRows) {
 }
 
 TEST_F(CliApply, ASecondApplyWhileOneRunsIsFencedOut) {
-  seed(200000);
-  const auto file =
-      write_manifest("m.yaml", amount_migration("amount", "maxBatch: 2000, dutyCycle: 0.2"));
-  Subprocess first({schemashift::testing::schemashift_binary(), "apply", file},
-                   {"SCHEMASHIFT_DSN=" + db_.dsn()});
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (std::chrono::steady_clock::now() < deadline && first.running() &&
-         scalar(db_.dsn(), "SELECT count(*) FROM row_updates") == 0)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto file = slow_backfill_manifest();
+  auto started = start_apply(file);
+  Subprocess& first = *started;
+  ASSERT_GE(wait_for_updates(first, 1), 1) << first.output();
   ASSERT_TRUE(first.running()) << first.output();
   const auto second = cli({"apply", file});
   EXPECT_EQ(second.code, 1) << second.output;
