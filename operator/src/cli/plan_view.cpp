@@ -87,7 +87,7 @@ class Writer {
 
 }  // namespace
 
-PlanReport render_plan(const json& migration, const ViewStyle& style) {
+PlanReport render_plan(const json& migration, const ViewStyle& style, const PlanContext& context) {
   PlanReport r;
   Writer w(style);
   const auto& meta = migration.value("metadata", json::object());
@@ -189,7 +189,9 @@ PlanReport render_plan(const json& migration, const ViewStyle& style) {
   }
   w.phase("Await", spec.approval == migration::Approval::kAuto
                        ? std::string("contract starts on its own (approval: Auto)")
-                       : std::string("waits for approval: kubectl schemashift approve ") + name);
+                       : "waits for approval: " + (context.approve_command.empty()
+                                                       ? "kubectl schemashift approve " + name
+                                                       : context.approve_command));
   if (!evidence.empty()) w.line("and for the evidence of " + evidence);
   if (!spec.contract_sql.empty() || flags) {
     w.phase("Contract", flags ? "the flags, then each step once"
@@ -221,7 +223,8 @@ PlanReport render_plan(const json& migration, const ViewStyle& style) {
   for (auto [section, list] : {std::pair{pg::Section::kExpand, &spec.expand_sql},
                                std::pair{pg::Section::kContract, &spec.contract_sql},
                                std::pair{pg::Section::kRollback, &spec.rollback_sql}}) {
-    for (auto& f : pg::lint(section, *list, {})) findings.push_back(std::move(f));
+    for (auto& f : pg::lint(section, *list, context.sizes ? *context.sizes : pg::TableSizes{}))
+      findings.push_back(std::move(f));
   }
   int errors = 0;
   for (const auto& f : findings) errors += f.error;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/migration_view.h"
+#include "pg/lint.h"
 
 namespace schemashift::cli {
 
@@ -19,7 +20,15 @@ struct PlanReport {
   bool refused = false;  // invalid spec, or a lint error: the operator would stop at Planned
 };
 
+// Who reads the plan: the tables' sizes when a database was asked (absent: every table counts
+// as large), and the command that approves contract.
+struct PlanContext {
+  const pg::TableSizes* sizes = nullptr;
+  std::string approve_command{};  // default: "kubectl schemashift approve NAME"
+};
+
 // One SchemaMigration object (as parsed from YAML).
-PlanReport render_plan(const nlohmann::json& migration, const ViewStyle& style);
+PlanReport render_plan(const nlohmann::json& migration, const ViewStyle& style,
+                       const PlanContext& context = {});
 
 }  // namespace schemashift::cli

@@ -188,18 +188,12 @@ int control_migration(PluginContext& ctx, const std::string& name, Control contr
 
 int plan_file(const std::string& path, const ViewStyle& style, std::istream& in, std::ostream& out,
               std::ostream& err) {
-  std::string text;
-  if (path == "-") {
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream f(path);
-    if (!f) {
-      err << "error: cannot read " << path << "\n";
-      return 1;
-    }
-    text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+  auto text = read_manifest_text(path, in);
+  if (!text) {
+    err << "error: " << text.error() << "\n";
+    return 1;
   }
-  auto docs = yaml_documents(text);
+  auto docs = yaml_documents(*text);
   if (!docs) {
     err << "error: " << path << " is not valid YAML: " << docs.error() << "\n";
     return 1;

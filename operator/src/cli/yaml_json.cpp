@@ -1,5 +1,8 @@
 #include "cli/yaml_json.h"
 
+#include <fstream>
+#include <istream>
+#include <iterator>
 #include <regex>
 
 #include <yaml-cpp/yaml.h>
@@ -63,6 +66,14 @@ Result<std::vector<json>, std::string> yaml_documents(const std::string& yaml_te
     return fail(std::string(e.what()));
   }
   return out;
+}
+
+Result<std::string, std::string> read_manifest_text(const std::string& path, std::istream& in) {
+  if (path == "-")
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  std::ifstream f(path);
+  if (!f) return fail("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 }  // namespace schemashift::cli

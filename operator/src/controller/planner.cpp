@@ -12,16 +12,7 @@ using migration::ActionKind;
 using migration::Outcome;
 using nlohmann::json;
 
-namespace {
-
-struct Resolution {
-  ResolvedTable table;
-  std::int64_t rows = -1;  // reltuples; -1 when the table does not exist yet
-};
-
-// Resolves `t` with the connection's search_path as it is now (the plan's moment). A table that
-// does not exist yet is where CREATE TABLE would put it: its schema, or the current schema.
-Resolution resolve(pqxx::transaction_base& tx, const pg::TableName& t) {
+TableResolution resolve_table(pqxx::transaction_base& tx, const pg::TableName& t) {
   auto r = tx.exec_params(
       "SELECT c.oid::pg_catalog.text, n.nspname, c.relname, "
       "greatest(c.reltuples, 0)::pg_catalog.int8 FROM pg_catalog.pg_class c "
@@ -41,17 +32,15 @@ Resolution resolve(pqxx::transaction_base& tx, const pg::TableName& t) {
   return {{pg::TableName{schema, t.name}.quoted(), ""}, -1};
 }
 
-}  // namespace
-
 Outcome plan(pqxx::connection& conn, const std::string& migration, const std::string& uid,
              const migration::MigrationSpec& spec) {
   Outcome o{{ActionKind::kPlan}, true};
   pqxx::work tx(conn);
   // Every name the migration writes, resolved once; the written form is the key.
-  std::map<std::string, Resolution> resolved;
-  auto resolve_written = [&](const pg::TableName& t) -> const Resolution& {
+  std::map<std::string, TableResolution> resolved;
+  auto resolve_written = [&](const pg::TableName& t) -> const TableResolution& {
     auto it = resolved.find(t.display());
-    if (it == resolved.end()) it = resolved.emplace(t.display(), resolve(tx, t)).first;
+    if (it == resolved.end()) it = resolved.emplace(t.display(), resolve_table(tx, t)).first;
     return it->second;
   };
   std::set<std::string> held_tables;  // resolved, for conflicts

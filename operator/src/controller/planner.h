@@ -14,6 +14,7 @@
 
 #include "migration/decide.h"
 #include "migration/spec.h"
+#include "pg/tables.h"
 
 namespace schemashift::controller {
 
@@ -21,6 +22,16 @@ struct ResolvedTable {
   std::string qualified;  // always quoted: "public"."orders"
   std::string oid;        // empty when the table did not exist at plan (created by expand)
 };
+
+struct TableResolution {
+  ResolvedTable table;
+  std::int64_t rows = -1;  // pg_class.reltuples; -1 when the table does not exist yet
+};
+
+// Resolves `t` with the connection's search_path as it is now (the plan's moment), with its
+// size. A table that does not exist yet is where CREATE TABLE would put it: its schema, or the
+// current schema.
+TableResolution resolve_table(pqxx::transaction_base& tx, const pg::TableName& t);
 
 // `uid`: the resource's UID. State left by an earlier resource of the same name (another UID)
 // is cleared: its applied steps and its checkpoint belong to that one, not to this.

@@ -8,8 +8,7 @@
 #include "common/base64.h"
 #include "common/failpoint.h"
 #include "common/time.h"
-#include "controller/event_actions.h"
-#include "controller/gate_schedule.h"
+#include "controller/reconcile_round.h"
 #include "kube/deployment_pods.h"
 #include "migration/decide.h"
 #include "migration/spec.h"
@@ -32,41 +31,6 @@ Json stalled_status(const Json& current, std::int64_t generation, const std::str
   migration::set_condition(st.conditions, "Reconciling", "False", reason, "", generation, now);
   migration::set_condition(st.conditions, "Stalled", "True", reason, msg, generation, now);
   return st.to_json();
-}
-
-// status.api from the apiTraffic provider's per-client counts.
-migration::ApiStatus api_use(const migration::ApiSpec& api,
-                             const std::vector<gates::ClientRequests>& clients) {
-  migration::ApiStatus out{api.old_version};
-  for (const auto& c : clients)
-    out.clients.push_back({c.client, static_cast<std::int64_t>(c.requests), ""});
-  return out;
-}
-
-// One action: the registry's (spec.events) or the database's; a plan with spec.events is also
-// the registry's verdict. What the registry did is announced as an event.
-migration::Outcome run_action(PgRunner& runner, const migration::Action& action,
-                              const migration::MigrationSpec& spec,
-                              const migration::MigrationStatus& status,
-                              std::vector<migration::Event>& events) {
-  if (action.kind != migration::ActionKind::kRegisterEventSchema) {
-    migration::Outcome o = runner.run(action, spec, status);
-    if (action.kind == migration::ActionKind::kPlan && spec.events)
-      check_event_plan(*spec.events, o);
-    return o;
-  }
-  migration::Outcome o = register_event_schema(action, *spec.events);
-  const char* which = action.step == 0 ? "schema" : "contract schema";
-  if (o.ok && o.refused.empty()) {
-    events.push_back({"Normal", "EventSchemaRegistered",
-                      std::string(which) + " registered under subject " + spec.events->subject +
-                          " with id " + std::to_string(o.schema_id)});
-  } else if (o.ok) {
-    events.push_back({"Warning", "ContractSchemaRefused",
-                      "the registry refused the contract schema for subject " +
-                          spec.events->subject + ": " + o.refused});
-  }
-  return o;
 }
 
 }  // namespace
@@ -271,104 +235,51 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   if (runner) runner->set_target_dsns(target_dsns);
   if (runner && !spec->targets.empty()) {
     std::string error;
-    if (const auto ready = ready_replicas(ns, *spec, &error)) {
-      for (auto& [service, b] : runner->barriers(*spec, status, *ready)) {
-        obs.barrier[service] = b.detail;
-        obs.barrier_detail += (obs.barrier_detail.empty() ? "" : "; ") + service + ": " + b.detail;
-        const auto mode = status.target_mode(service);
-        if (b.held && mode) obs.acknowledged[service] = *mode;
-      }
-    }
-    if (!obs.acknowledged.empty()) failpoint("barrier.passed");
+    if (const auto ready = ready_replicas(ns, *spec, &error))
+      observe_barriers(*runner, *spec, status, *ready, obs);
     if (!error.empty()) obs.barrier_detail = error;
   }
 
   const std::string now = rfc3339_now();
-  std::vector<migration::Event> gate_events;
-  // Gates judge a migration on its way forward; a rollback under way is not held by them.
-  if (runner && !spec->gates.empty() && !migration::is_terminal(status.phase) &&
-      status.phase != migration::Phase::kPending &&
-      status.phase != migration::Phase::kRollingBack) {
-    // A gate that names a Deployment (a metrics gate over its pods, spec.api's apiTraffic)
-    // scrapes every serving pod of it: they are looked up at each measurement, so a new or
-    // restarted pod is counted.
-    auto measure = [&, r = runner.get()](const gates::GateSpec& g) {
-      if (!g.params.contains("deployment")) return r->measure(g);
-      const std::string deployment = g.params.value("deployment", "");
-      auto urls =
-          kube::pod_metrics_urls(client_, ns, deployment, g.params.value("metricsPort", 9090),
-                                 g.params.value("metricsPath", "/metrics"));
-      if (!urls) {
-        return gates::Measurement{
-            gates::MeasurementKind::kError, 0,
-            "the pods of Deployment " + ns + "/" + deployment + ": " + urls.error().describe()};
-      }
-      gates::GateSpec with_pods = g;
-      with_pods.params["podUrls"] = *urls;
-      return r->measure(with_pods);
-    };
-    runner->set_backfill_slice(evaluate_gates(measure, *spec, status, obs, now, gate_events));
-  }
-  if (runner && spec->api)
-    obs.api_use = api_use(*spec->api, runner->api_clients(migration::kApiEvidenceGate));
-  migration::Decision d = migration::decide(*spec, status, obs, now);
-  d.events.insert(d.events.begin(), gate_events.begin(), gate_events.end());
-  migration::MigrationStatus next = d.status;
-  if (runner && obs.gates.throttle && next.phase == migration::Phase::kBackfilling) {
-    // The status shows the smaller batch at once (no batch runs while the gate holds).
-    if (const int batch = runner->hold_backfill(); batch > 0) next.backfill.batch_size = batch;
-  }
-  // A new phase is shown before its first action runs: a DDL step can wait for its lock for a
-  // while, and the status should say Expanding (or RollingBack) meanwhile, not the phase before.
-  if (next.phase != status.phase && !d.actions.empty()) {
-    if (runner) runner->record_phase(migration::to_string(next.phase));  // the same in the DB
+  const auto ref = runtime::ObjectRef::of(obj);
+  RoundHooks hooks;
+  // A gate that names a Deployment (a metrics gate over its pods, spec.api's apiTraffic)
+  // scrapes every serving pod of it: they are looked up at each measurement, so a new or
+  // restarted pod is counted.
+  hooks.measure = [&, r = runner.get()](const gates::GateSpec& g) {
+    if (!g.params.contains("deployment")) return r->measure(g);
+    const std::string deployment = g.params.value("deployment", "");
+    auto urls = kube::pod_metrics_urls(client_, ns, deployment, g.params.value("metricsPort", 9090),
+                                       g.params.value("metricsPath", "/metrics"));
+    if (!urls) {
+      return gates::Measurement{
+          gates::MeasurementKind::kError, 0,
+          "the pods of Deployment " + ns + "/" + deployment + ": " + urls.error().describe()};
+    }
+    gates::GateSpec with_pods = g;
+    with_pods.params["podUrls"] = *urls;
+    return r->measure(with_pods);
+  };
+  hooks.phase_started = [&](const migration::MigrationStatus& next) {
     if (auto w = write_status(next.to_json()); !w)
       spdlog::debug("{}: early status not written: {}", key, w.error().describe());
-  }
-  if (runner) {
-    // Throttle gates are checked before every batch, not only every interval, so the backfill
-    // overshoots a lag limit by at most one batch. A trip is recorded in the gate's state.
-    runner->set_backfill_guard(
-        throttle_guard([r = runner.get()](const gates::GateSpec& g) { return r->measure(g); },
-                       *spec, next, now, gate_events));
-  }
-  const auto ref = runtime::ObjectRef::of(obj);
-  if (runner) {
-    runner->set_warning_sink([&](const std::string& w) {
-      spdlog::warn("{}: {}", key, w);
-      if (auto r = events_.record(ref, "Warning", "LongTransaction", "Reconcile", w); !r)
-        spdlog::debug("{}: event not recorded: {}", key, r.error().describe());
-    });
-  }
-  bool failed = false;
-  for (const auto& action : runner ? d.actions : std::vector<migration::Action>{}) {
-    migration::Outcome o = run_action(*runner, action, *spec, next, d.events);
-    o.action = action;
-    next = migration::apply_outcome(*spec, next, o, now);
-    if (!o.ok) {
-      spdlog::warn("{}: action failed: {}", key, o.error);
-      failed = true;
-      break;
-    }
-  }
-  if (runner) {
-    runner->set_backfill_guard({});  // it refers to this reconcile's state
-    runner->set_warning_sink({});
-    runner->record_phase(migration::to_string(next.phase));
-  }
+  };
+  hooks.warn = [&](const std::string& w) {
+    spdlog::warn("{}: {}", key, w);
+    if (auto r = events_.record(ref, "Warning", "LongTransaction", "Reconcile", w); !r)
+      spdlog::debug("{}: event not recorded: {}", key, r.error().describe());
+  };
+  Round round = run_round(runner.get(), *spec, status, obs, hooks, now);
+  const migration::MigrationStatus& next = round.next;
+  const migration::Decision& d = round.decision;
+  const bool failed = round.failed;
+  if (failed) spdlog::warn("{}: action failed: {}", key, next.last_error);
   if (migration::is_terminal(next.phase)) drop_runner(key);  // it has just finished
   failpoint("status.before-write");
   auto w = write_status(next.to_json());
   if (!w) return fail("writing status: " + w.error().describe());
   if (metrics_) metrics_->observe(ns, name, *spec, next);
   failpoint("status.after-write");
-  for (const auto& e : gate_events) {
-    if (std::find_if(d.events.begin(), d.events.end(), [&](const migration::Event& x) {
-          return x.note == e.note;
-        }) == d.events.end()) {
-      d.events.push_back(e);
-    }
-  }
   for (const auto& e : d.events) {
     if (auto r = events_.record(ref, e.type, e.reason, "Reconcile", e.note); !r) {
       spdlog::debug("{}: event not recorded: {}", key, r.error().describe());
