@@ -12,6 +12,7 @@ PACKAGES=(
   openssl curl python3 python3-venv maven openjdk-17-jre-headless kcat clang-format prometheus
   ccache libpg-query-dev
   libcli11-dev prometheus-cpp-dev
+  gnuplot-nox  # scenario-report's latency pictures (tests/scenarios/report)
   shellcheck  # kind/'s scripts (tests/kind/static_checks.sh)
   containerd runc containernetworking-plugins iptables conntrack  # the real node (hack/stack.d/node.sh)
 )

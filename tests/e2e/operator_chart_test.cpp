@@ -252,6 +252,27 @@ TEST_F(OperatorChartInstall, RbacMatchesTheGoldenListInBothModes) {
   EXPECT_EQ(list_secrets.output.rfind("no", 0), 0u) << list_secrets.output;
 }
 
+TEST_F(OperatorChartInstall, TwoWatchedNamespacesGetTheSameRulesAndAThirdNone) {
+  const std::string second = "ss-app2-" + unique_suffix();
+  ASSERT_EQ(run_command(kubectl("create namespace " + second)).exit_code, 0);
+  const std::string out =
+      install("schemashift", "--set 'watchNamespaces={" + app_ns_ + "," + second + "}'");
+  EXPECT_NE(out.find("watching namespaces "), std::string::npos) << "NOTES:\n" << out;
+  for (const auto& ns : {app_ns_, second}) {
+    const auto watched = can_i(release_ns_, ns, ns);
+    expect_no_dangerous_rules(watched);
+    expect_golden("namespaced-watched.txt", watched);
+  }
+  expect_golden("namespaced-release.txt", can_i(release_ns_, release_ns_, app_ns_));
+  const std::string other = "ss-other-" + unique_suffix();
+  ASSERT_EQ(run_command(kubectl("create namespace " + other)).exit_code, 0);
+  auto smig = run_command(kubectl("auth can-i list schemamigrations.schemashift.io -n " + other +
+                                  " --as=system:serviceaccount:" + release_ns_ + ":schemashift"));
+  EXPECT_EQ(smig.output.rfind("no", 0), 0u) << smig.output;
+  for (const auto& ns : {second, other})
+    (void)run_command(kubectl("delete namespace " + ns + " --wait=false"));
+}
+
 TEST_F(OperatorChartInstall, AMigrationCompletesWithOnlyTheChartsRbac) {
   install("schemashift", "--set watchNamespace=" + app_ns_ + " --set secretNames={orders-db}");
   const std::string table = "chart_orders_" + unique_suffix();

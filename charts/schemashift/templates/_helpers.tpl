@@ -62,3 +62,11 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end -}}
+
+{{/* The watched namespaces: watchNamespaces, plus the deprecated watchNamespace; sorted, once.
+     Empty: every namespace (cluster mode). */}}
+{{- define "schemashift.watchNamespaces" -}}
+{{- $list := .Values.watchNamespaces | default list -}}
+{{- if .Values.watchNamespace -}}{{- $list = append $list .Values.watchNamespace -}}{{- end -}}
+{{- $list | uniq | sortAlpha | join "," -}}
+{{- end -}}

@@ -108,8 +108,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   kube::Client client(*transport);
-  spdlog::info("schemashift-operator starting: API server {} ({}), namespace {}", config->server,
-               config->source, flags.watch_namespace.empty() ? "<all>" : flags.watch_namespace);
+  const std::vector<std::string> watched =
+      flags.watch_namespaces.empty() ? std::vector<std::string>{""} : flags.watch_namespaces;
+  std::string watched_text;
+  for (const auto& ns : flags.watch_namespaces)
+    watched_text += (watched_text.empty() ? "" : ",") + ns;
+  spdlog::info("schemashift-operator starting: API server {} ({}), namespaces {}", config->server,
+               config->source, watched_text.empty() ? "<all>" : watched_text);
 
   runtime::ManagerOptions opts{.controller_name = "schemamigration",
                                .workers = flags.workers,
@@ -123,19 +128,21 @@ int main(int argc, char** argv) {
         .identity = identity()};
   }
   runtime::Manager manager(client, opts);
-  // Keep what the cache holds of each migration small: metadata, spec and status, nothing else.
-  runtime::Informer& migrations =
-      manager.watch(kube::resources::kSchemaMigration,
-                    {.ns = flags.watch_namespace, .transform = [](runtime::Json&& obj) {
-                       obj["metadata"].erase("managedFields");
-                       return std::move(obj);
-                     }});
+  // One watch per namespace (one for all in cluster mode), all feeding the same queue. Keep
+  // what the caches hold of each migration small: metadata, spec and status, nothing else.
   runtime::EventRecorder events(client, "schemashift.io/operator", identity());
   controller::MigrationMetrics migration_metrics(manager.metrics());
-  migrations.add_handlers({.on_delete = [&migration_metrics](const runtime::Json& obj) {
-    const auto& meta = obj["metadata"];
-    migration_metrics.forget(meta.value("namespace", ""), meta.value("name", ""));
-  }});
+  for (const auto& ns : watched) {
+    runtime::Informer& migrations = manager.watch(kube::resources::kSchemaMigration,
+                                                  {.ns = ns, .transform = [](runtime::Json&& obj) {
+                                                     obj["metadata"].erase("managedFields");
+                                                     return std::move(obj);
+                                                   }});
+    migrations.add_handlers({.on_delete = [&migration_metrics](const runtime::Json& obj) {
+      const auto& meta = obj["metadata"];
+      migration_metrics.forget(meta.value("namespace", ""), meta.value("name", ""));
+    }});
+  }
   controller::Reconciler reconciler(client, events, &migration_metrics);
   manager.set_reconciler(
       [&reconciler](const std::string& key) { return reconciler.reconcile(key); });

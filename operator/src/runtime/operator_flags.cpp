@@ -1,6 +1,8 @@
 #include "runtime/operator_flags.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <string_view>
 
 namespace schemashift::runtime {
 
@@ -22,6 +24,28 @@ void add_bool(CLI::App& app, const std::string& name, bool& value, const std::st
           "", "true-or-false"));
 }
 
+// A namespace is a DNS-1123 label: at most 63 of [a-z0-9-], starting and ending alphanumeric.
+// The empty name is allowed: it is how --namespace= asks for every namespace.
+std::string namespace_problem(const std::string& v) {
+  if (v.empty()) return {};
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  bool ok = v.size() <= 63 && alnum(v.front()) && alnum(v.back());
+  for (char c : v) ok = ok && (alnum(c) || c == '-');
+  if (ok) return {};
+  return "\"" + v +
+         "\" is not a namespace name (a DNS-1123 label: at most 63 lowercase letters, digits "
+         "or '-', starting and ending with a letter or digit)";
+}
+
+// Sorted, without duplicates; an empty name among them (--namespace=) means all namespaces.
+std::vector<std::string> watch_list(std::vector<std::string> names) {
+  for (const auto& n : names)
+    if (n.empty()) return {};
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
 }  // namespace
 
 ParsedFlags parse_operator_flags(int argc, const char* const* argv) {
@@ -34,8 +58,16 @@ ParsedFlags parse_operator_flags(int argc, const char* const* argv) {
   app.get_formatter()->column_width(36);
   app.add_option("--kubeconfig", f.kubeconfig,
                  "path to a kubeconfig; empty: $KUBECONFIG, in-cluster, ~/.kube/config");
-  app.add_option("--namespace", f.watch_namespace,
-                 "watch SchemaMigrations in this namespace only; empty: all namespaces");
+
+  app.add_option("--namespace", f.watch_namespaces,
+                 "watch SchemaMigrations in these namespaces only (comma-separated or "
+                 "repeated); empty: all namespaces")
+      ->delimiter(',')
+      // One value per flag (so a stray word is refused, not watched); "--namespace=" is all.
+      ->expected(0, 1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->check(CLI::Validator([](std::string& v) { return namespace_problem(v); }, "", "namespace"));
   add_bool(app, "leader-elect", f.leader_elect,
            "elect a leader on a Lease so only one replica reconciles");
   app.add_option("--leader-election-namespace", f.leader_election_namespace,
@@ -60,6 +92,14 @@ ParsedFlags parse_operator_flags(int argc, const char* const* argv) {
                  "1 otherwise: the chart's helm test, with no other image");
   try {
     app.parse(argc, argv);
+    // CLI11 takes a bare --namespace as an empty one (all namespaces); refuse it instead, so
+    // a forgotten value never widens the watch.
+    for (int i = 1; i < argc; ++i)
+      if (std::string_view(argv[i]) == "--namespace" &&
+          (i + 1 == argc || std::string_view(argv[i + 1]).starts_with("-")))
+        throw CLI::ValidationError("--namespace",
+                                   "needs a value (--namespace= watches all namespaces)");
+    f.watch_namespaces = watch_list(std::move(f.watch_namespaces));
   } catch (const CLI::CallForHelp&) {
     out.outcome = ParsedFlags::kHelp;
     out.text = app.help();

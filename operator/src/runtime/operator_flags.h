@@ -4,12 +4,14 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace schemashift::runtime {
 
 struct OperatorFlags {
   std::string kubeconfig;
-  std::string watch_namespace;
+  // The namespaces whose SchemaMigrations are watched, one watch each; empty: all namespaces.
+  std::vector<std::string> watch_namespaces;
   bool leader_elect = false;
   std::string leader_election_namespace;
   std::string leader_election_id = "schemashift-operator";

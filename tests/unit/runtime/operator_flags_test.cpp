@@ -1,6 +1,7 @@
 // schemashift-operator's command line as the chart, kind and the tests pass it.
 #include "runtime/operator_flags.h"
 
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -32,7 +33,7 @@ TEST(OperatorFlags, TheChartsArgumentsParse) {
                         "--health-probe-bind-address", "127.0.0.1:9091", "--workers=4",
                         "--log-level=debug", "--kubeconfig", "/tmp/kc"});
   ASSERT_EQ(p.outcome, ParsedFlags::kRun) << p.text;
-  EXPECT_EQ(p.flags.watch_namespace, "shop");
+  EXPECT_EQ(p.flags.watch_namespaces, std::vector<std::string>{"shop"});
   EXPECT_TRUE(p.flags.leader_elect);
   EXPECT_EQ(p.flags.leader_election_namespace, "ops");
   EXPECT_EQ(p.flags.leader_election_id, "schemashift");
@@ -74,6 +75,32 @@ TEST(OperatorFlags, HelpListsEveryFlag) {
         "--leader-election-id", "--metrics-bind-address", "--health-probe-bind-address",
         "--workers", "--log-level", "--probe"}) {
     EXPECT_NE(p.text.find(flag), std::string::npos) << flag << "\n" << p.text;
+  }
+}
+
+TEST(OperatorFlags, NamespacesComeCommaSeparatedOrRepeatedSortedOnce) {
+  const auto p = parse({"--namespace=shop,billing", "--namespace", "ops", "--namespace=shop"});
+  ASSERT_EQ(p.outcome, ParsedFlags::kRun) << p.text;
+  EXPECT_EQ(p.flags.watch_namespaces, (std::vector<std::string>{"billing", "ops", "shop"}));
+}
+
+TEST(OperatorFlags, NoNamespaceOrAnEmptyOneWatchesAllNamespaces) {
+  EXPECT_TRUE(parse({}).flags.watch_namespaces.empty());
+  const auto p = parse({"--namespace="});
+  ASSERT_EQ(p.outcome, ParsedFlags::kRun) << p.text;
+  EXPECT_TRUE(p.flags.watch_namespaces.empty());
+}
+
+TEST(OperatorFlags, AStrayWordAfterANamespaceIsRefusedNotWatched) {
+  EXPECT_EQ(parse({"--namespace", "shop", "billing"}).outcome, ParsedFlags::kBadInput);
+}
+
+TEST(OperatorFlags, ANamespaceThatIsNotADns1123LabelIsRefusedByName) {
+  for (const char* bad : {"--namespace=shop,Billing", "--namespace=-ops", "--namespace=a_b"}) {
+    const auto p = parse({bad});
+    EXPECT_EQ(p.outcome, ParsedFlags::kBadInput) << bad;
+    EXPECT_NE(p.text.find("--namespace"), std::string::npos) << p.text;
+    EXPECT_NE(p.text.find("DNS-1123"), std::string::npos) << p.text;
   }
 }
 
