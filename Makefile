@@ -3,6 +3,8 @@
 BUILD_DIR ?= build
 JOBS      ?= $(shell nproc)
 CMAKE_ARGS ?=
+SCENARIO  ?=
+SIZE      ?= small
 
 .PHONY: all setup tools configure build images services test unit integration demo stack-up stack-down stack-status \
         bench faults format clean
@@ -40,8 +42,8 @@ unit: build                  ## unit tests only (no components needed)
 integration: build tools     ## integration tests only
 	@cd $(BUILD_DIR) && ctest --output-on-failure -L integration --timeout 3000
 
-demo: build                  ## the local stack, the three services on its real node, and how to use them
-	@bash hack/demo.sh
+demo: build                  ## the stack, the services, then the eight scenarios safe and naive, measured (SCENARIO=N, SIZE=full)
+	@SCENARIO=$(SCENARIO) SIZE=$(SIZE) bash hack/demo.sh
 
 stack-up:                    ## start the local stack (.stack/), idempotent
 	@bash hack/stack.sh up

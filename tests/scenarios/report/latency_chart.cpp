@@ -61,7 +61,7 @@ std::string latency_chart_script(const ScenarioResult& scenario, const std::file
               scenario.size + ") - latency per second, safe vs naive")
     << "\n"
     << "set xlabel 'seconds since the load started'\n"
-    << "set ylabel 'latency from schedule (ms, log scale)'\n"
+    << "set ylabel 'write latency from schedule (ms, log scale)'\n"
     << "set logscale y\n"
     << "set format y '%g'\n"
     << "set grid xtics ytics mytics lc rgb '#dddddd'\n"
