@@ -46,7 +46,8 @@ void Ledger::order(const std::string& client, std::int64_t id, const OrderEntry&
 
 void Ledger::failed_write(const std::string& client, const std::string& what, int status) {
   std::lock_guard lock(mu_);
-  append({{"t", now_s()}, {"client", client}, {"write", what}, {"acked", false}, {"status", status}});
+  append(
+      {{"t", now_s()}, {"client", client}, {"write", what}, {"acked", false}, {"status", status}});
 }
 
 std::map<std::int64_t, std::set<std::string>> Ledger::customers() const {

@@ -19,7 +19,7 @@ json customer_body(const std::string& version, const std::string& given, const s
   const std::string family = "Load", email = tag + "@load.example.org";
   const std::string street = tag + " Load Street", city = "Hamburg", postal = "20095";
   if (version == "v1")
-    return {{"first_name", given}, {"last_name", family}, {"email", email},   {"street", street},
+    return {{"first_name", given}, {"last_name", family},   {"email", email}, {"street", street},
             {"city", city},        {"postal_code", postal}, {"country", "DE"}};
   return {{"email", email},
           {"name", {{"given", given}, {"family", family}}},
@@ -115,8 +115,8 @@ void LoadGenerator::schedule(Client& c) {
   const double period = 1.0 / c.plan.rate;
   for (std::int64_t k = 0; !stopping_; ++k) {
     const double at = static_cast<double>(k) * period;
-    std::this_thread::sleep_until(t0_ + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(at)));
+    std::this_thread::sleep_until(
+        t0_ + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(at)));
     if (stopping_) break;
     {
       std::lock_guard lock(c.mu);
@@ -136,8 +136,8 @@ void LoadGenerator::record(const Sample& s, const std::string& problem) {
 }
 
 void LoadGenerator::work(Client& c, int worker) {
-  const std::string& base = c.plan.service == "customers" ? targets_.customers_url
-                                                          : targets_.orders_url;
+  const std::string& base =
+      c.plan.service == "customers" ? targets_.customers_url : targets_.orders_url;
   httplib::Client http(base);
   http.set_connection_timeout(kTimeout);
   http.set_read_timeout(kTimeout);
@@ -214,8 +214,8 @@ void LoadGenerator::work(Client& c, int worker) {
     } else {
       if (write) {
         const auto customer =
-            1 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(
-                                                      std::max<std::int64_t>(1, targets_.seeded_customers)));
+            1 + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(std::max<std::int64_t>(
+                                                      1, targets_.seeded_customers)));
         const std::int64_t cents = 100 + static_cast<std::int64_t>(rng() % 100000);
         json body = {{"customer_id", customer}};
         if (version == "v1") {
@@ -261,7 +261,8 @@ void LoadGenerator::work(Client& c, int worker) {
     }
     if (c.plan.follows_deprecation && c.migrate_at < 0 && r &&
         (r->has_header("Deprecation") || r->status == 410))
-      c.migrate_at = seconds_since_start() + static_cast<double>(c.plan.migrate_after.count()) / 1000;
+      c.migrate_at =
+          seconds_since_start() + static_cast<double>(c.plan.migrate_after.count()) / 1000;
     const double latency_ms =
         (std::chrono::duration<double>(Clock::now() - t0_).count() - at) * 1000;
     record({at, latency_ms, c.index, write, error, wrong}, problem);

@@ -56,7 +56,8 @@ json rewrite_manifest(const std::string& yaml, const ShopAddresses& shop, const 
     for (std::size_t i = 0; i < gates->size(); ++i) {
       json& g = (*gates)[i];
       const std::string path = "spec.gates[" + std::to_string(i) + "]";
-      if (g.contains("url")) g["url"] = rewrite_url(g["url"].get<std::string>(), shop, path + ".url");
+      if (g.contains("url"))
+        g["url"] = rewrite_url(g["url"].get<std::string>(), shop, path + ".url");
       const std::string provider = g.value("provider", "");
       if (provider == "kafkaConsumerLag") {
         g["bootstrap"] = shop.kafka_bootstrap;
@@ -84,6 +85,8 @@ json rewrite_manifest(const std::string& yaml, const ShopAddresses& shop, const 
     (*b)["maxBatch"] = pace.max_batch;
     if ((*b).value("minBatch", 0) > pace.max_batch) (*b)["minBatch"] = pace.max_batch;
   }
+  if (auto b = spec.find("backfill"); b != spec.end() && pace.duty_cycle > 0)
+    (*b)["dutyCycle"] = pace.duty_cycle;
   return m;
 }
 

@@ -24,6 +24,7 @@ struct Pace {
   double evidence_window_s = 0;  // 0: keep the manifest's windows (the full size)
   int evidence_count = 3;        // readings of a postgresStatements gate over that window
   int max_batch = 0;             // 0: keep; else the backfill's maxBatch (a longer backfill)
+  double duty_cycle = 0;         // 0: keep; else the backfill's dutyCycle
 };
 
 // The SchemaMigration of `yaml` (one document) as JSON for the shop; throws with the field

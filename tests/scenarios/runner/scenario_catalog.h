@@ -32,9 +32,9 @@ struct NaiveStep {
 // How the data is read back after a run, one query per judgement, per outcome (the schema
 // differs after a contract, a rollback and a naive change).
 struct ReadBack {
-  std::string customer_name_sql;   // (id bigint, name text)
-  std::string order_amount_sql;    // (id bigint, cents bigint)
-  std::string customer_street_sql; // (id bigint, street text): the address a shipment must carry
+  std::string customer_name_sql;    // (id bigint, name text)
+  std::string order_amount_sql;     // (id bigint, cents bigint)
+  std::string customer_street_sql;  // (id bigint, street text): the address a shipment must carry
 };
 
 struct Scenario {

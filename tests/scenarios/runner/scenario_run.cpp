@@ -65,7 +65,8 @@ void seed(Shop& shop, const Seed& n) {
   // The statements evidence reads pg_stat_statements, which the role may read in full.
   for (const char* s : {"customers", "orders"}) {
     shop.db(s).admin("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-    shop.db(s).admin("GRANT pg_read_all_stats TO " + pqxx::connection(shop.db(s).admin_dsn()).quote_name(shop.db(s).role()));
+    shop.db(s).admin("GRANT pg_read_all_stats TO " +
+                     pqxx::connection(shop.db(s).admin_dsn()).quote_name(shop.db(s).role()));
   }
 }
 
@@ -158,8 +159,8 @@ json row_json(const RowCheck& r) {
 }
 
 json event_json(const EventCheck& e) {
-  return {{"produced", e.produced},   {"lost", e.lost},
-          {"duplicated", e.duplicated}, {"misread", e.misread},
+  return {{"produced", e.produced},           {"lost", e.lost},
+          {"duplicated", e.duplicated},       {"misread", e.misread},
           {"dead_lettered", e.dead_lettered}, {"examples", e.examples}};
 }
 
@@ -167,9 +168,12 @@ json event_json(const EventCheck& e) {
 
 const char* to_string(RunKind k) {
   switch (k) {
-    case RunKind::kSafe: return "safe";
-    case RunKind::kNaive: return "naive";
-    case RunKind::kFault: return "fault";
+    case RunKind::kSafe:
+      return "safe";
+    case RunKind::kNaive:
+      return "naive";
+    case RunKind::kFault:
+      return "fault";
   }
   return "?";
 }
@@ -197,14 +201,14 @@ json run_scenario(const Scenario& s, RunKind kind, const RunOptions& o) {
     }
 
   progress.say("[" + label + "] installing the shop (3 charts on the real node) and seeding " +
-               std::to_string(n.customers) + " customers, " + std::to_string(n.orders) +
-               " orders");
+               std::to_string(n.customers) + " customers, " + std::to_string(n.orders) + " orders");
   Shop shop;
   std::map<std::string, std::string> values;
   if (kind == RunKind::kFault)
-    values["customers"] = "--set 'extraEnv[0].name=FAULT_V2_CUSTOMER_IDS' --set-string "
-                          "'extraEnv[0].value=" +
-                          std::to_string(kFaultCustomer) + "'";
+    values["customers"] =
+        "--set 'extraEnv[0].name=FAULT_V2_CUSTOMER_IDS' --set-string "
+        "'extraEnv[0].value=" +
+        std::to_string(kFaultCustomer) + "'";
   shop.install_all(values);
   seed(shop, n);
   for (const auto& f : s.prior_flags) write_flag(shop, f);
@@ -225,9 +229,12 @@ json run_scenario(const Scenario& s, RunKind kind, const RunOptions& o) {
     addr.consumer_group = shop.ns();
     Pace pace;
     if (o.size == "small") pace.evidence_window_s = 6;
-    if (kind == RunKind::kFault) pace.max_batch = 100;
-    manifest = rewrite_manifest(read_file(o.source_dir + "/scenarios/" + s.slug + "/migration.yaml"),
-                                addr, pace);
+    if (kind == RunKind::kFault) {  // a backfill long enough to be caught in the middle
+      pace.max_batch = 100;
+      pace.duty_cycle = 0.05;
+    }
+    manifest = rewrite_manifest(
+        read_file(o.source_dir + "/scenarios/" + s.slug + "/migration.yaml"), addr, pace);
   }
 
   const std::string prefix = o.out_dir + "/" + to_string(kind);
@@ -248,7 +255,8 @@ json run_scenario(const Scenario& s, RunKind kind, const RunOptions& o) {
     phases.push_back({{"phase", what}, {"at_s", std::round(load.seconds_since_start() * 10) / 10}});
   };
   std::thread block;
-  if (s.blocker_s > 0) block = blocker(shop.db(s.blocker_service).dsn(), s.blocker_table, s.blocker_s);
+  if (s.blocker_s > 0)
+    block = blocker(shop.db(s.blocker_service).dsn(), s.blocker_table, s.blocker_s);
   std::this_thread::sleep_for(200ms);  // the report holds its lock before the change comes
   const double change_at = load.seconds_since_start();
   std::string outcome;
@@ -273,10 +281,10 @@ json run_scenario(const Scenario& s, RunKind kind, const RunOptions& o) {
             notes.push_back(step.file + " failed: " + e.what());
           }
         } else {
-          auto r = shop.helm("upgrade " + step.service + " " +
-                             testing::shell_quote(o.source_dir + "/charts/" + step.service) +
-                             " -n " + shop.ns() + " --reuse-values --set-string image.tag=" +
-                             naive_tag);
+          auto r =
+              shop.helm("upgrade " + step.service + " " +
+                        testing::shell_quote(o.source_dir + "/charts/" + step.service) + " -n " +
+                        shop.ns() + " --reuse-values --set-string image.tag=" + naive_tag);
           notes.push_back("the " + step.service + " image built from " + step.file +
                           " rolled out (helm upgrade): " + (r.exit_code == 0 ? "ok" : r.output));
         }
@@ -355,7 +363,7 @@ json run_scenario(const Scenario& s, RunKind kind, const RunOptions& o) {
   if (block.joinable()) block.join();
   progress.update(label, "checking", "the ledger against the databases and the topic");
 
-  const ReadBack& rb = kind == RunKind::kNaive   ? s.after_naive
+  const ReadBack& rb = kind == RunKind::kNaive  ? s.after_naive
                        : outcome == "Completed" ? s.after_safe
                                                 : s.after_rollback;
   json rows, events;
@@ -381,24 +389,24 @@ json run_scenario(const Scenario& s, RunKind kind, const RunOptions& o) {
   for (const auto& p : load.problems()) notes.push_back(p);
   progress.done();
 
-  json run = {{"outcome", outcome},
-              {"duration_s", std::round((ended_at - change_at) * 10) / 10},
-              {"change_at_s", std::round(change_at * 10) / 10},
-              {"phases", phases},
-              {"load", summary.to_json()},
-              {"errors_by_version", by_version},
-              {"rows", rows},
-              {"events", events},
-              {"series_csv", std::string(to_string(kind)) + ".series.csv"},
-              {"notes", notes},
-              {"wall_s", std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                       wall_start)
-                             .count()}};
+  json run = {
+      {"outcome", outcome},
+      {"duration_s", std::round((ended_at - change_at) * 10) / 10},
+      {"change_at_s", std::round(change_at * 10) / 10},
+      {"phases", phases},
+      {"load", summary.to_json()},
+      {"errors_by_version", by_version},
+      {"rows", rows},
+      {"events", events},
+      {"series_csv", std::string(to_string(kind)) + ".series.csv"},
+      {"notes", notes},
+      {"wall_s",
+       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count()}};
   if (kind == RunKind::kFault) {
     run["breach_at_s"] = breach_at;
-    run["breach_to_rolled_back_s"] =
-        breach_at >= 0 && outcome == "RolledBack" ? std::round((ended_at - breach_at) * 10) / 10
-                                                  : -1;
+    run["breach_to_rolled_back_s"] = breach_at >= 0 && outcome == "RolledBack"
+                                         ? std::round((ended_at - breach_at) * 10) / 10
+                                         : -1;
   }
   return run;
 }
