@@ -76,7 +76,10 @@ node_claim() {
   if ! ip link show "$NODE_BRIDGE" >/dev/null 2>&1; then
     ip link add "$NODE_BRIDGE" type bridge
   fi
-  ip addr show dev "$NODE_BRIDGE" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/24" dev "$NODE_BRIDGE"
+  # Read whole first: under pipefail, grep -q closing the pipe early can fail `ip addr show`
+  # (SIGPIPE), and the address that is there would be added again ("already assigned").
+  [[ "$(ip addr show dev "$NODE_BRIDGE")" == *"inet $NODE_IP/"* ]] ||
+    ip addr add "$NODE_IP/24" dev "$NODE_BRIDGE"
   ip link set "$NODE_BRIDGE" up
   # Traffic stays on the machine: nothing is forwarded between the bridge and another link.
   iptables -w -N "$NODE_GUARD_CHAIN" 2>/dev/null || true
