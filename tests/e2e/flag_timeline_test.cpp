@@ -55,11 +55,14 @@ TEST(FlagTimeline, TellsWhetherOneServiceAcknowledgedBeforeTheOthersFlagWasWritt
       << timeline.describe();
   std::this_thread::sleep_for(50ms);
   schemashift::flags::set_flag(producer, "p.key", "dual-write");
+  // Both sightings: the sampler may see the acknowledgement a round before the write's row.
   ASSERT_TRUE(eventually(
       [&] {
-        return timeline.acknowledged_by("producer", "dual-write", {"producer-1"}).has_value();
+        return timeline.acknowledged_by("producer", "dual-write", {"producer-1"}).has_value() &&
+               timeline.written_at("producer", "dual-write").has_value();
       },
-      10s));
+      10s))
+      << timeline.describe();
   EXPECT_LT(*timeline.acknowledged_by("consumer", "dual-write", consumers),
             *timeline.written_at("producer", "dual-write"))
       << timeline.describe();
@@ -73,6 +76,8 @@ TEST(FlagTimeline, TellsWhetherOneServiceAcknowledgedBeforeTheOthersFlagWasWritt
   c2 = agent(consumer_db, "consumer", "consumer-2");
   ASSERT_TRUE(eventually(
       [&] { return timeline.acknowledged_by("consumer", "new", consumers).has_value(); }, 10s))
+      << timeline.describe();
+  ASSERT_TRUE(eventually([&] { return timeline.written_at("producer", "new").has_value(); }, 10s))
       << timeline.describe();
   EXPECT_GT(*timeline.acknowledged_by("consumer", "new", consumers),
             *timeline.written_at("producer", "new"))
