@@ -116,7 +116,8 @@ std::string results_markdown(const std::vector<ScenarioResult>& results) {
          "start (open loop). *Rows* are checked against the load's ledger in the database; "
          "*Events* are the acknowledged orders' shipments (DLQ: messages on the dead-letter "
          "topic). *Duration* is the run's length as the runner measured it. The latency pictures "
-         "(NN/latency.svg) show each second's write p99 and max (latency from the scheduled send).\n";
+         "(NN/latency.svg) show each second's write p99 and max (latency from the scheduled "
+         "send).\n";
   return out.str();
 }
 

@@ -4,11 +4,14 @@
 // back at zero) counted from zero, and an instance that stopped answering an error naming it.
 #include <csignal>
 #include <optional>
+#include <sstream>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "gates/api_traffic.h"
 #include "service_harness.h"
+#include "support/helpers.h"
 #include "support/scratch_database.h"
 
 namespace schemashift::testing {
@@ -21,8 +24,33 @@ std::string metrics_url(const ServiceProcess& p) {
   return "http://127.0.0.1:" + std::to_string(p.metrics_port()) + "/metrics";
 }
 
-// `n` GETs of `path` with X-Client-Id `client` (none when empty), each answered 200.
+// The requests `p` counted for `client` ("unknown" when none) at `version`, summed over its
+// http_requests_total series; -1 when the metrics page did not answer.
+double counted(const ServiceProcess& p, const std::string& client, const std::string& version) {
+  httplib::Client c("127.0.0.1", p.metrics_port());
+  auto r = c.Get("/metrics");
+  if (!r || r->status != 200) return -1;
+  const std::string labels_client = "client=\"" + client + "\"";
+  const std::string labels_version = "api_version=\"" + version + "\"";
+  double total = 0;
+  std::istringstream lines(r->body);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("http_requests_total{", 0) != 0) continue;
+    if (line.find(labels_client) == std::string::npos ||
+        line.find(labels_version) == std::string::npos)
+      continue;
+    total += std::stod(line.substr(line.rfind(' ') + 1));
+  }
+  return total;
+}
+
+// `n` GETs of `path` with X-Client-Id `client` (none when empty), each answered 200. The
+// service counts a request after its answer is sent, so this waits until `p`'s metrics page
+// shows all `n`; a reading taken straight after the last answer could otherwise miss it.
 void call(const ServiceProcess& p, const std::string& path, const std::string& client, int n) {
+  const std::string label = client.empty() ? "unknown" : client;
+  const std::string version = path.substr(1, 2);
+  const double before = counted(p, label, version);
   auto c = p.client();
   httplib::Headers headers;
   if (!client.empty()) headers.emplace("X-Client-Id", client);
@@ -31,6 +59,9 @@ void call(const ServiceProcess& p, const std::string& path, const std::string& c
     ASSERT_TRUE(r) << path;
     ASSERT_EQ(r->status, 200) << path << ": " << r->body;
   }
+  ASSERT_TRUE(
+      eventually([&] { return counted(p, label, version) == before + n; }, std::chrono::seconds(5)))
+      << p.metrics();
 }
 
 TEST(ApiTrafficEvidence, CountsV1RequestsPerClientOverRealInstancesThroughARestart) {
