@@ -135,10 +135,10 @@ Evaluation evaluate(const GateSpec& spec, GateState s, const Measurement& m, con
       break;
     }
   }
-  if (s.phase == "Pending") {
-    // Errors below the limit on a first check (an evidence gate has no evidence yet).
-    s.phase = spec.action == GateAction::kEvidence ? "Waiting" : "Passing";
-  }
+  // Errors below the limit on a first check leave the gate unmeasured: it was never seen to
+  // pass, so it holds (Pending pauses) until a reading comes or the errors reach the limit.
+  // Taking it as Passing let a source that never answered wave the first batches through.
+  if (s.phase == "Pending" && spec.action == GateAction::kEvidence) s.phase = "Waiting";
   if (spec.action == GateAction::kEvidence && s.phase == "Error") {
     s.clean_since_ms = 0;
     s.clean_streak = 0;

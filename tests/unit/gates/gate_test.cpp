@@ -105,6 +105,27 @@ TEST(Gate, AProviderErroringFourTimesInARowFailsTheGate) {
   EXPECT_EQ(u.consecutive_errors, 0) << "a good measurement resets the run of errors";
 }
 
+TEST(Gate, AGateThatNeverAnsweredHoldsUntilItsFirstReading) {
+  // C7 (docs/reliability.md): a source down from the start is no reason to proceed. Below
+  // the error limit the gate stays Pending, which pauses; it never passes unseen.
+  for (const GateSpec& g : {lag_gate(), slo_gate()}) {
+    GateState s;
+    for (int i = 0; i < 3; ++i) {
+      EXPECT_EQ(step(g, s, {MeasurementKind::kError, 0, "connection refused"}).verdict,
+                Verdict::kPause)
+          << g.name << " error " << i;
+      EXPECT_EQ(s.phase, "Pending") << g.name;
+    }
+    EXPECT_NE(step(g, s, {MeasurementKind::kError, 0, "connection refused"}).verdict,
+              Verdict::kPass)
+        << g.name << ": at the limit the gate is in Error";
+    EXPECT_EQ(s.phase, "Error") << g.name;
+    GateState t;
+    step(g, t, {MeasurementKind::kError, 0, "connection refused"});
+    EXPECT_EQ(step(g, t, value(0)).verdict, Verdict::kPass) << g.name << ": a good reading passes";
+  }
+}
+
 TEST(Gate, DryRunJudgesAndRecordsButNeverActs) {
   GateSpec g = slo_gate();
   g.dry_run = true;
