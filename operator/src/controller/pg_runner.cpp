@@ -145,6 +145,7 @@ Outcome PgRunner::ddl(const char* section, int step, const std::string& sql,
   if (!r) {
     o.ok = false;
     o.retriable = r.error().retriable;
+    o.lock_not_granted = r.error().sqlstate == "55P03";
     o.error = pg::scrub(r.error().message, dsn_);
     return o;
   }
@@ -161,7 +162,11 @@ Outcome PgRunner::dual_write_trigger(const Action& a, const migration::Migration
                ? pg::install_dual_write_trigger(
                      *work_, {migration_, w.table, w.old_column, w.new_column, w.up, w.down}, cfg)
                : pg::remove_dual_write_trigger(*work_, migration_, cfg);
-  if (!r) return {a, false, r.error().retriable, pg::scrub(r.error().message, dsn_)};
+  if (!r) {
+    Outcome o{a, false, r.error().retriable, pg::scrub(r.error().message, dsn_)};
+    o.lock_not_granted = r.error().sqlstate == "55P03";
+    return o;
+  }
   return {a, true};
 }
 

@@ -101,6 +101,7 @@ Round run_round(PgRunner* runner, const migration::MigrationSpec& spec,
     next = migration::apply_outcome(spec, next, o, now);
     if (!o.ok) {
       round.failed = true;
+      round.lock_not_granted = o.lock_not_granted;
       break;
     }
   }

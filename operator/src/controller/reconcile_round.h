@@ -29,7 +29,8 @@ struct RoundHooks {
 struct Round {
   migration::Decision decision{};  // its events include the gates' (measured and tripped)
   migration::MigrationStatus next{};
-  bool failed = false;  // an action failed (next.last_error says why)
+  bool failed = false;            // an action failed (next.last_error says why)
+  bool lock_not_granted = false;  // it was a DDL step whose lock a blocker holds (55P03)
 };
 
 // Each target's barrier at the mode status.targets[] says was written, into `obs`; `ready` is

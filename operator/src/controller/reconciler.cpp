@@ -20,6 +20,12 @@ using kube::Json;
 
 namespace {
 
+// A DDL step whose lock a blocker holds is tried again this often, however long the blocker has
+// held: the work queue's backoff (doubling to 1000 s) would, after a 10-minute blocker, leave
+// the step waiting minutes after the blocker ended. Each try waits at most lock_timeout, so a
+// steady interval costs the table's writers nothing more.
+constexpr std::chrono::seconds kLockRetry{1};
+
 // A migration that cannot start: its status says why, for people and for kstatus.
 Json stalled_status(const Json& current, std::int64_t generation, const std::string& reason,
                     const std::string& msg) {
@@ -285,10 +291,13 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
       spdlog::debug("{}: event not recorded: {}", key, r.error().describe());
     }
   }
-  if (failed && next.last_error_retriable) return fail(next.last_error);
+  if (failed && next.last_error_retriable && !round.lock_not_granted) return fail(next.last_error);
   if (obs.database_error) return fail(*obs.database_error);
   runtime::ReconcileResult result;
   if (d.requeue_after) result.requeue_after = *d.requeue_after;
+  if (failed && next.last_error_retriable && round.lock_not_granted) {
+    result.requeue_after = kLockRetry;
+  }
   return result;
 }
 

@@ -91,6 +91,10 @@ struct Outcome {
   std::string compatibility{};                 // kPlan with spec.events: the subject's level
   std::int32_t schema_id = 0;                  // kRegisterEventSchema: the id registered
   std::string refused{};  // kRegisterEventSchema step 1: the registry's words refusing it
+  // A DDL step whose lock was not granted within lock_timeout (55P03): a blocker holds the
+  // table. Retried at a steady interval, not with the work queue's growing backoff, so the
+  // step runs soon after the blocker ends however long it held.
+  bool lock_not_granted = false;
 };
 
 MigrationStatus apply_outcome(const MigrationSpec& spec, MigrationStatus status,
