@@ -13,12 +13,15 @@ out="$build/faults"
 mkdir -p "$out"
 # The fault suites, by test program (FAULT_FILTER, a gtest filter, applies to each).
 SUITES=(
-  "integration_tests *CrashSafety*:BackfillFaults.*:DatabaseFaults.*:SchemaMigrationE2E.ARollingRestart*:SchemaMigrationE2E.Sigkill*:SchemaMigrationE2E.TwoOperators*:LeaderElection*:HostileDatabase*"
+  "integration_tests *CrashSafety*:BackfillFaults.*:DatabaseFaults.*:SchemaMigrationE2E.ARollingRestart*:SchemaMigrationE2E.Sigkill*:SchemaMigrationE2E.TwoOperators*:LeaderElection*:HostileDatabase*:MigrationFaults.*"
   "service_integration_tests Faults.*:Outbox.*:DeadLetters.*"
   "services_e2e_tests ServicesOnTheNode.*"
 )
 # C2 restarts its own server 10 times here (2 in make test).
 export SCHEMASHIFT_FAULT_C2_RESTARTS="${SCHEMASHIFT_FAULT_C2_RESTARTS:-10}"
+# C3 holds its blocker on the table this long during expand and again during contract (5 s in
+# make test; the matrix asks 10 min, SCHEMASHIFT_FAULT_C3_HOLD_S=600 make faults runs that).
+export SCHEMASHIFT_FAULT_C3_HOLD_S="${SCHEMASHIFT_FAULT_C3_HOLD_S:-60}"
 export SCHEMASHIFT_STACK_DIR="$build/faults-stack"
 trap 'bash "$REPO_ROOT/hack/stack.sh" down >/dev/null 2>&1 || true' EXIT
 bash "$REPO_ROOT/hack/stack.sh" up
