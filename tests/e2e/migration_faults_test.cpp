@@ -8,7 +8,8 @@
 //   C7: a gate's source down (its HTTP endpoint cut off behind a TcpProxy) fails closed: from
 //       the very start (no batch, no phase advance; an abort gate rolls back after 4 errors in a
 //       row, a throttle gate is held in Error), and mid-backfill (the backfill stops within a
-//       few probe intervals and resumes once the source answers again, nothing lost).
+//       few probe intervals and resumes once the source answers again, nothing lost); and the
+//       stack's Prometheus cut off mid-backfill under an abort gate (rolled back, old data whole).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -480,6 +481,64 @@ TEST_F(MigrationFaults, AGateSourceDownMidBackfillStopsItWithinAFewProbesAndItRe
   EXPECT_EQ(scalar(db_, "SELECT count(*) FROM " + table_), std::to_string(kRows));
   EXPECT_EQ(not_once, "0") << "each row is updated once";
   EXPECT_EQ(scalar(db_, "SELECT sum((amount * 100)::int) FROM " + table_), sum_before);
+}
+
+TEST_F(MigrationFaults, PrometheusCutOffMidBackfillRollsAnAbortGateBackAndTheOldDataStands) {
+  RecordProperty("fault_row", "C7");
+  constexpr int kRows = 600000;  // the backfill goes on for ~4 s after the cut: room for it
+  make_orders(kRows);
+  count_updates();
+  const std::string sum_before = scalar(db_, "SELECT sum(amount_cents) FROM " + table_);
+  // The stack's own Prometheus, reached through a proxy the test cuts.
+  const std::string prom = stack_var("PROMETHEUS_URL");
+  TcpProxy proxy(std::stoi(prom.substr(prom.rfind(':') + 1)));
+  const std::string gate =
+      "  gates:\n  - {name: errors, provider: prometheus, address: \"http://127.0.0.1:" +
+      std::to_string(proxy.port()) + "\", query: \"vector(0)\", max: 0.05, intervalSeconds: 0.2}\n";
+  ASSERT_EQ(
+      run_command(kubectl("apply -f " + write_temp(manifest("promdown", 200, gate)))).exit_code, 0);
+  ASSERT_TRUE(eventually([&] { return touched_rows() > 1000; }, 60s))
+      << phase("promdown") << "\n"
+      << get("promdown", "{.status.gates}") << "\n"
+      << operator_->output();
+  proxy.cut();
+  const auto down = Clock::now();
+  const long at_cut = touched_rows();
+  long last = at_cut;
+  auto last_change = Clock::now();
+  while (phase("promdown") != "RolledBack" && ms_since(down) < 60000) {
+    std::this_thread::sleep_for(50ms);
+    const long now_rows = touched_rows();
+    if (now_rows != last) {
+      last = now_rows;
+      last_change = Clock::now();
+    }
+  }
+  const long rolled_back_ms = ms_since(down);
+  const long stopped_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(last_change - down).count();
+  ASSERT_EQ(phase("promdown"), "RolledBack") << get("promdown", "{.status.gates}");
+  const std::string history = get("promdown", kHistory);
+  std::printf(
+      "C7 Prometheus cut off at %ld rows: last batch %ld ms after, %ld rows after the cut, rolled "
+      "back %ld ms after; history %s\n",
+      at_cut, stopped_ms, last - at_cut, rolled_back_ms, history.c_str());
+  RecordProperty("stopped_after_source_down_ms", static_cast<int>(stopped_ms));
+  RecordProperty("rolled_back_after_source_down_ms", static_cast<int>(rolled_back_ms));
+  EXPECT_LT(at_cut, kRows) << "the backfill ended before Prometheus went away";
+  RecordProperty("rows_after_source_down", static_cast<int>(last - at_cut));
+  // An abort gate is measured once a reconcile round (about a second of batches here), and an
+  // error below consecutiveErrorLimit keeps its last standing (Passing): batches go on until
+  // the 4th error, then the rollback. None after it began.
+  EXPECT_LE(stopped_ms, rolled_back_ms) << "a batch after the rollback began";
+  EXPECT_LE(rolled_back_ms, 20000) << "4 errors in a row take 4 rounds, not this long";
+  EXPECT_EQ(get("promdown", "{.status.gates[0].phase}"), "Error");
+  EXPECT_EQ(get("promdown", "{.status.gates[0].consecutiveErrors}"), "4");
+  EXPECT_EQ(history.find("Verifying"), std::string::npos) << history;
+  EXPECT_FALSE(column_exists(db_, "amount")) << "rolled back: the new column is gone";
+  EXPECT_EQ(scalar(db_, "SELECT count(*) FROM " + table_), std::to_string(kRows));
+  EXPECT_EQ(scalar(db_, "SELECT sum(amount_cents) FROM " + table_), sum_before)
+      << "the old column is untouched";
 }
 
 }  // namespace
