@@ -1,5 +1,6 @@
 #include "controller/reconciler.h"
 
+#include <algorithm>
 #include <ctime>
 #include <utility>
 
@@ -20,10 +21,10 @@ using kube::Json;
 
 namespace {
 
-// A DDL step whose lock a blocker holds is tried again this often, however long the blocker has
-// held: the work queue's backoff (doubling to 1000 s) would, after a 10-minute blocker, leave
-// the step waiting minutes after the blocker ended. Each try waits at most lock_timeout, so a
-// steady interval costs the table's writers nothing more.
+// A DDL step whose lock a blocker holds is tried again at least this often, however long the
+// blocker has held: by the work queue's backoff alone (doubling to 1000 s) the step could wait
+// minutes after a 10-minute blocker ended. Each try waits at most lock_timeout, so a steady
+// interval costs the table's writers nothing more.
 constexpr std::chrono::seconds kLockRetry{1};
 
 // A migration that cannot start: its status says why, for people and for kstatus.
@@ -296,7 +297,8 @@ runtime::ReconcileOutcome Reconciler::reconcile(const std::string& key) {
   runtime::ReconcileResult result;
   if (d.requeue_after) result.requeue_after = *d.requeue_after;
   if (failed && next.last_error_retriable && round.lock_not_granted) {
-    result.requeue_after = kLockRetry;
+    const std::chrono::milliseconds steady = kLockRetry;
+    result.requeue_after = d.requeue_after ? std::min(*d.requeue_after, steady) : steady;
   }
   return result;
 }
