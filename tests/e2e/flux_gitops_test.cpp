@@ -204,9 +204,11 @@ class FluxGitOpsE2E : public schemashift::testing::OrdersMigrationTest {
   // The app's Kustomization held back by Flux itself: Ready=False, DependencyNotReady, nothing
   // applied. Checked over several of kustomize-controller's dependency re-checks.
   void expect_app_held_back(std::chrono::seconds over) {
-    ASSERT_TRUE(
-        eventually([&] { return ready("orders-app", "reason") == "DependencyNotReady"; }, 60s))
-        << ready("orders-app", "reason") << ": " << ready("orders-app", "message") << logs();
+    eventually(
+        [&] { return ready("orders-app", "reason") == "DependencyNotReady" || app_applied(); },
+        60s);
+    ASSERT_EQ(ready("orders-app", "reason"), "DependencyNotReady")
+        << ready("orders-app", "message") << logs();
     const auto until = std::chrono::steady_clock::now() + over;
     while (std::chrono::steady_clock::now() < until) {
       ASSERT_FALSE(app_applied()) << logs();
@@ -231,8 +233,8 @@ TEST_F(FluxGitOpsE2E, TheAppRollsOutOnlyAfterItsMigrationCompleted) {
   EXPECT_NE(git_http_->output().find("git-upload-pack"), std::string::npos) << git_http_->output();
 
   // No operator yet: the migration is applied but not reconciled, so Flux's health check
-  // (healthCheckExprs: observedGeneration 0 != generation 1) keeps the migrations
-  // Kustomization in progress, and the app waits.
+  // (its own generation check before the healthCheckExprs: observed 0, generation 1) keeps the
+  // migrations Kustomization in progress, and the app waits.
   ASSERT_NO_FATAL_FAILURE(expect_app_held_back(8s));
   EXPECT_EQ(ready("orders-migrations", "status"), "Unknown")
       << ready("orders-migrations", "message");
@@ -303,6 +305,29 @@ TEST_F(FluxGitOpsE2E, ARolledBackMigrationFailsItsKustomizationAndTheAppNeverApp
   EXPECT_EQ(ready("orders-migrations", "reason"), "HealthCheckFailed")
       << ready("orders-migrations", "message");
   ASSERT_NO_FATAL_FAILURE(expect_app_held_back(8s));
+}
+
+// The healthCheckExprs at work (plain kstatus would hold the app here): a migration waiting for
+// manual approval counts as done for the migrations Kustomization, so the app rolls out on the
+// expanded schema while the old column is still there; the contract runs when approved.
+TEST_F(FluxGitOpsE2E, AManualContractLetsTheAppRollOutBeforeApproval) {
+  ASSERT_NO_FATAL_FAILURE(push_repository(manifest("amount", "Manual", 5000)));
+  ASSERT_NO_FATAL_FAILURE(apply_flux_objects());
+  ASSERT_TRUE(eventually([&] { return migration_exists("amount"); }, 120s)) << logs();
+  start_operator();
+  ASSERT_TRUE(eventually([&] { return phase("amount") == "AwaitingContract"; }, 120s))
+      << phase("amount") << operator_->output();
+  ASSERT_TRUE(eventually([&] { return ready("orders-migrations", "status") == "True"; }, 60s))
+      << ready("orders-migrations", "message") << logs();
+  ASSERT_TRUE(eventually([&] { return app_applied(); }, 60s))
+      << ready("orders-app", "message") << logs();
+  EXPECT_EQ(phase("amount"), "AwaitingContract");
+  EXPECT_TRUE(column_exists("amount_cents"));  // the old shape still serves
+  auto r = run_command(kubectl("-n " + ns_ + " annotate smig amount schemashift.io/approve=true"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  ASSERT_TRUE(eventually([&] { return phase("amount") == "Completed"; }, 60s))
+      << phase("amount") << operator_->output();
+  EXPECT_FALSE(column_exists("amount_cents"));
 }
 
 }  // namespace
