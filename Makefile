@@ -14,7 +14,7 @@ all: build
 setup:                       ## install the Debian packages (idempotent)
 	@bash hack/setup.sh
 
-tools: setup                 ## build/fetch Kubernetes, etcd, kwok, helm, Kafka, Apicurio into the cache
+tools: setup                 ## build/fetch Kubernetes, etcd, kwok, helm, Kafka, Apicurio, Flux into the cache
 	@bash hack/tools.sh all
 
 $(BUILD_DIR)/build.ninja:

@@ -15,6 +15,11 @@ KAFKA_VERSION="${KAFKA_VERSION:-3.9.1}"
 APICURIO_VERSION="${APICURIO_VERSION:-3.0.9}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.12.1}"
 CRICTL_VERSION="${CRICTL_VERSION:-v1.34.0}"
+# Flux 2.7's controllers: the newest Flux line whose supported Kubernetes range (1.32-1.34)
+# includes the stack's 1.32, built against client-go 0.34 (docs/gitops.md).
+FLUX_KUSTOMIZE_CONTROLLER_VERSION="${FLUX_KUSTOMIZE_CONTROLLER_VERSION:-v1.7.3}"
+FLUX_SOURCE_CONTROLLER_VERSION="${FLUX_SOURCE_CONTROLLER_VERSION:-v1.7.3}"
+FLUX_DIR="$SCHEMASHIFT_CACHE/flux-kc-$FLUX_KUSTOMIZE_CONTROLLER_VERSION-sc-$FLUX_SOURCE_CONTROLLER_VERSION"
 
 export GOTOOLCHAIN=local
 # The module proxy reachable here does not serve the checksum database; the throwaway build

@@ -2,7 +2,7 @@
 # Builds or fetches every external component of the local stack into the cache
 # ($SCHEMASHIFT_CACHE, outside the repo). Each tool is rebuilt only when its pinned version
 # changes, so a second run takes seconds.
-#   hack/tools.sh [all|k8s|etcd|kwok|helm|coredns|crictl|kafka|apicurio]...
+#   hack/tools.sh [all|k8s|etcd|kwok|helm|coredns|crictl|kafka|apicurio|flux]...
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -119,6 +119,53 @@ build_crictl() {
   stamp_set crictl "$v"
 }
 
+# Flux's kustomize-controller and source-controller, built from their Go modules in one
+# throwaway module (one `go build`, shared dependencies compiled once). Their go.mod files
+# replace their own api/ submodules with local paths, which `go install pkg@version` refuses:
+# the throwaway module requires each api module at the controller's version instead, and
+# copies every versioned replace line of both. Their CRDs come from the same module source
+# (config/crd/bases) and are kept beside the binaries, in $FLUX_DIR/crds.
+build_flux() {
+  local kc="$FLUX_KUSTOMIZE_CONTROLLER_VERSION" sc="$FLUX_SOURCE_CONTROLLER_VERSION"
+  local key="kustomize-controller@$kc source-controller@$sc"
+  stamp_ok flux "$key" && [[ -x "$FLUX_DIR/bin/kustomize-controller" && -x "$FLUX_DIR/bin/source-controller" \
+    && -d "$FLUX_DIR/crds" ]] && return 0
+  log "building Flux kustomize-controller $kc and source-controller $sc (cold: several minutes)"
+  local dir="$SCHEMASHIFT_CACHE/src/flux-$kc-$sc"
+  rm -rf "$dir" "$FLUX_DIR" && mkdir -p "$dir" "$FLUX_DIR/bin" "$FLUX_DIR/crds" && cd "$dir"
+  go mod init schemashift.local/flux-build >/dev/null 2>&1
+  local m v gomod
+  for m in kustomize-controller@$kc source-controller@$sc; do
+    gomod=$(go mod download -json "github.com/fluxcd/$m" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')
+    go mod edit -require="github.com/fluxcd/$m" -require="github.com/fluxcd/${m%@*}/api@${m#*@}"
+    go mod edit -json "$gomod" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin).get("Replace") or []:
+    if r["New"].get("Version"):
+        print("%s=%s@%s" % (r["Old"]["Path"], r["New"]["Path"], r["New"]["Version"]))' |
+      while read -r v; do go mod edit -replace="$v"; done
+  done
+  cat >tools.go <<'GO'
+//go:build tools
+
+package tools
+
+import (
+	_ "github.com/fluxcd/kustomize-controller"
+	_ "github.com/fluxcd/source-controller"
+)
+GO
+  GOFLAGS="$GOFLAGS -mod=mod" go get "github.com/fluxcd/kustomize-controller@$kc" \
+    "github.com/fluxcd/source-controller@$sc" >/dev/null
+  GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags "-s -w" -o "$FLUX_DIR/bin/" \
+    github.com/fluxcd/kustomize-controller github.com/fluxcd/source-controller
+  for m in kustomize-controller@$kc source-controller@$sc; do
+    cp "$(go env GOMODCACHE)/github.com/fluxcd/$m"/config/crd/bases/*.yaml "$FLUX_DIR/crds/"
+  done
+  chmod u+w "$FLUX_DIR"/crds/*.yaml
+  stamp_set flux "$key"
+}
+
 MVN=(mvn -B -q "-Dmaven.repo.local=$SCHEMASHIFT_CACHE/m2")
 
 # Kafka broker: the runtime classpath of kafka_2.13 plus a logging backend.
@@ -160,7 +207,7 @@ main() {
   ((${#targets[@]})) || targets=(all)
   for t in "${targets[@]}"; do
     case "$t" in
-      all) main etcd kwok helm k8s coredns crictl kafka apicurio ;;
+      all) main etcd kwok helm k8s coredns crictl kafka apicurio flux ;;
       k8s) (build_k8s) ;;
       etcd) (build_etcd) ;;
       kwok) (build_kwok) ;;
@@ -169,7 +216,8 @@ main() {
       apicurio) (fetch_apicurio) ;;
       coredns) (build_coredns) ;;
       crictl) (build_crictl) ;;
-      *) die "unknown tool '$t' (expected all, k8s, etcd, kwok, helm, coredns, crictl, kafka, apicurio)" ;;
+      flux) (build_flux) ;;
+      *) die "unknown tool '$t' (expected all, k8s, etcd, kwok, helm, coredns, crictl, kafka, apicurio, flux)" ;;
     esac
   done
 }

@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -62,22 +63,26 @@ class OrdersMigrationTest : public ::testing::Test {
         "--health-probe-bind-address", "0"});
   }
 
-  // The README's migration on the table; a small `max_batch` makes the backfill slow enough to
-  // watch and stop mid-way.
+  // The README's migration on the table, as a manifest; a small `max_batch` makes the backfill
+  // slow enough to watch and stop mid-way; `backfill_extra` adds lines to spec.backfill.
+  std::string manifest(const std::string& name, const std::string& approval, int max_batch,
+                       const std::string& backfill_extra = "") {
+    std::ostringstream m;
+    m << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n  name: " << name
+      << "\n  namespace: " << ns_ << "\nspec:\n  database:\n    secretRef: {name: orders-db}\n"
+      << "  expand:\n    sql: [\"ALTER TABLE " << table_
+      << " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]\n"
+      << "  backfill:\n    table: " << table_
+      << "\n    keyColumn: id\n    set: amount = amount_cents / 100.0\n"
+      << "    pendingWhere: amount IS NULL\n    minBatch: 10\n    maxBatch: " << max_batch << "\n"
+      << backfill_extra << "  contract:\n    sql: [\"ALTER TABLE " << table_
+      << " DROP COLUMN amount_cents\"]\n    approval: " << approval << "\n"
+      << "  rollback:\n    sql: [\"ALTER TABLE " << table_ << " DROP COLUMN IF EXISTS amount\"]\n";
+    return m.str();
+  }
   void apply(const std::string& name, const std::string& approval, int max_batch) {
     const std::string path = "/tmp/schemashift-" + prefix_ + "-" + unique_suffix() + ".yaml";
-    std::ofstream(path)
-        << "apiVersion: schemashift.io/v1alpha1\nkind: SchemaMigration\nmetadata:\n  name: " << name
-        << "\n  namespace: " << ns_ << "\nspec:\n  database:\n    secretRef: {name: orders-db}\n"
-        << "  expand:\n    sql: [\"ALTER TABLE " << table_
-        << " ADD COLUMN IF NOT EXISTS amount numeric(12,2)\"]\n"
-        << "  backfill:\n    table: " << table_
-        << "\n    keyColumn: id\n    set: amount = amount_cents / 100.0\n"
-        << "    pendingWhere: amount IS NULL\n    minBatch: 10\n    maxBatch: " << max_batch
-        << "\n  contract:\n    sql: [\"ALTER TABLE " << table_
-        << " DROP COLUMN amount_cents\"]\n    approval: " << approval << "\n"
-        << "  rollback:\n    sql: [\"ALTER TABLE " << table_
-        << " DROP COLUMN IF EXISTS amount\"]\n";
+    std::ofstream(path) << manifest(name, approval, max_batch);
     auto r = run_command(kubectl("apply -f " + path));
     ASSERT_EQ(r.exit_code, 0) << r.output;
   }
