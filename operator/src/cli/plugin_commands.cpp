@@ -19,14 +19,19 @@ namespace {
 
 constexpr const char* kPluralName = "schemamigrations.schemashift.io";
 
+int lines_in(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
+
 bool terminal_phase(const json& m) {
   const std::string phase =
       m.contains("status") && m["status"].is_object() ? m["status"].value("phase", "") : "";
   return phase == "Completed" || phase == "RolledBack" || phase == "Failed";
 }
 
-// The Events about one migration, by its UID (no field selector needed, so it works the same
-// on every API server version).
+// By UID (no field selector needed, so it works the same on every API server version).
 json events_about(kube::Client& client, const json& m) {
   const json& meta = m["metadata"];
   auto list = client.list_all(res::kEvent, meta.value("namespace", ""));
@@ -39,11 +44,24 @@ json events_about(kube::Client& client, const json& m) {
   return out;
 }
 
-int lines_in(const std::string& text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+json control_annotations(Control control) {
+  json annotations = json::object();
+  switch (control) {
+    case Control::kApprove:
+      annotations["schemashift.io/approve"] = "true";
+      break;
+    case Control::kPause:
+      annotations["schemashift.io/paused"] = "true";
+      break;
+    case Control::kResume:
+      annotations["schemashift.io/paused"] = nullptr;  // a merge patch removes it
+      break;
+    case Control::kAbort:
+      annotations["schemashift.io/abort"] = "true";
+      break;
+  }
+  return annotations;
 }
-
-}  // namespace
 
 std::string describe_api_error(const kube::ApiError& e) {
   if (e.code == 0) return "Unable to connect to the server: " + e.message;
@@ -146,28 +164,24 @@ int show_history(PluginContext& ctx, const std::string& name) {
 }
 
 int control_migration(PluginContext& ctx, const std::string& name, Control control) {
-  json annotations;
-  std::string said;
+  const char* said = "";
   switch (control) {
     case Control::kApprove:
-      annotations["schemashift.io/approve"] = "true";
       said = "approved: contract may start";
       break;
     case Control::kPause:
-      annotations["schemashift.io/paused"] = "true";
       said = "paused";
       break;
     case Control::kResume:
-      annotations["schemashift.io/paused"] = nullptr;  // a merge patch removes it
       said = "resumed";
       break;
     case Control::kAbort:
-      annotations["schemashift.io/abort"] = "true";
       said = "abort requested: the operator rolls it back";
       break;
   }
-  auto patched = ctx.client.merge_patch(res::kSchemaMigration, ctx.ns, name,
-                                        {{"metadata", {{"annotations", annotations}}}});
+  auto patched =
+      ctx.client.merge_patch(res::kSchemaMigration, ctx.ns, name,
+                             {{"metadata", {{"annotations", control_annotations(control)}}}});
   if (!patched) {
     ctx.err << describe_api_error(patched.error()) << "\n";
     return 1;
