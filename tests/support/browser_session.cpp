@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 constexpr const char* kChromedriver = "/usr/bin/chromedriver";
 constexpr const char* kChromium = "/usr/bin/chromium";
-constexpr const char* kElementKey = "element-6066-11e4-a52f-4a8a4cd8d4ae";
+constexpr const char* kElementKey = "element-6066-11e4-a52e-4f735466cecf";
 }  // namespace
 
 std::string base64_decode(const std::string& text) {
@@ -132,7 +132,8 @@ bool BrowserSession::click(const std::string& css) {
   if (status != 200 || !el.contains(kElementKey)) return false;
   auto v = call("POST", "/session/element/" + el[kElementKey].get<std::string>() + "/click",
                 json::object(), &status);
-  return status == 200;
+  if (status != 200) throw std::runtime_error("click on " + css + " refused: " + v.dump());
+  return true;
 }
 
 bool BrowserSession::accept_alert() {

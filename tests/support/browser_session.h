@@ -30,7 +30,8 @@ class BrowserSession {
   void navigate(const std::string& url);
   // Runs `script` (a function body; `return` gives the value) in the page.
   nlohmann::json execute(const std::string& script);
-  // Clicks the element `css` selects; false when there is none.
+  // Clicks the element `css` selects; false when there is none; throws when the browser
+  // refuses the click (hidden, covered).
   bool click(const std::string& css);
   // Accepts an open confirm()/alert(); false when none is open.
   bool accept_alert();

@@ -76,7 +76,8 @@ void MigrationBoard::mirror(const kube::ResourceType& rt, std::map<std::string, 
           if (&rt == &res::kEvent &&
               item.value("/regarding/kind"_json_pointer, "") != "SchemaMigration")
             continue;
-          objects[uid_of(item)] = std::move(item);
+          const std::string uid = uid_of(item);  // before the move: `=` moves first
+          objects[uid] = std::move(item);
         }
         synced = true;
         error_.clear();
@@ -97,8 +98,10 @@ void MigrationBoard::mirror(const kube::ResourceType& rt, std::map<std::string, 
             std::lock_guard lock(mu_);
             if (ev.type == "DELETED")
               objects.erase(uid_of(ev.object));
-            else
-              objects[uid_of(ev.object)] = std::move(ev.object);
+            else {
+              const std::string uid = uid_of(ev.object);
+              objects[uid] = std::move(ev.object);
+            }
           }
           changed();
           return true;

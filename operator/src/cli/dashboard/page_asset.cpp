@@ -200,7 +200,8 @@ function chart(svg, lines) {
   const all = lines.flatMap((l) => l.points);
   if (!all.length) { svg.append(svgEl("text", { x: 8, y: 18 }, "no values yet")); return; }
   const t0 = Math.min(...all.map((p) => p.t)), t1 = Math.max(...all.map((p) => p.t), t0 + 1000);
-  const vmax = Math.max(...all.map((p) => p.v), 1e-9), vmin = Math.min(0, ...all.map((p) => p.v));
+  const vmin = Math.min(0, ...all.map((p) => p.v));
+  const vmax = Math.max(...all.map((p) => p.v), vmin + 1);
   const x = (t) => 4 + 392 * (t - t0) / (t1 - t0), y = (v) => 112 - 100 * (v - vmin) / (vmax - vmin || 1);
   lines.forEach((l, i) => {
     const pts = l.points.map((p) => x(p.t).toFixed(1) + "," + y(p.v).toFixed(1)).join(" ");
