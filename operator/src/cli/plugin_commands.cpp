@@ -19,19 +19,14 @@ namespace {
 
 constexpr const char* kPluralName = "schemamigrations.schemashift.io";
 
-int lines_in(const std::string& text) {
-  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
-
-}  // namespace
-
 bool terminal_phase(const json& m) {
   const std::string phase =
       m.contains("status") && m["status"].is_object() ? m["status"].value("phase", "") : "";
   return phase == "Completed" || phase == "RolledBack" || phase == "Failed";
 }
 
-// By UID (no field selector needed, so it works the same on every API server version).
+// The Events about one migration, by its UID (no field selector needed, so it works the same
+// on every API server version).
 json events_about(kube::Client& client, const json& m) {
   const json& meta = m["metadata"];
   auto list = client.list_all(res::kEvent, meta.value("namespace", ""));
@@ -43,6 +38,12 @@ json events_about(kube::Client& client, const json& m) {
   }
   return out;
 }
+
+int lines_in(const std::string& text) {
+  return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
+}
+
+}  // namespace
 
 json control_annotations(Control control) {
   json annotations = json::object();

@@ -32,10 +32,6 @@ int control_migration(PluginContext& ctx, const std::string& name, Control contr
 int plan_file(const std::string& path, const ViewStyle& style, std::istream& in, std::ostream& out,
               std::ostream& err);
 
-// The Events (events.k8s.io/v1) about one migration, matched by its UID.
-nlohmann::json events_about(kube::Client& client, const nlohmann::json& migration);
-// Completed, RolledBack or Failed: nothing more will happen to it.
-bool terminal_phase(const nlohmann::json& migration);
 // The metadata.annotations of the merge patch a control sets (resume removes the key).
 nlohmann::json control_annotations(Control control);
 
