@@ -2,8 +2,9 @@
 // against the stack's PostgreSQL, the dashboard watches the API server with the user's
 // kubeconfig, and a real headless Chromium (Debian's, through chromedriver) looks at the page —
 // the phase and the backfill's progress move on screen without a reload, the gate's values
-// arrive, an Abort clicked on the page (with --allow-actions) rolls the migration back, and a
-// read-only dashboard shows no controls and refuses them.
+// arrive, Pause and Resume clicked on the page hold and release it, an Abort clicked there
+// (with --allow-actions) rolls the migration back, and a read-only dashboard shows no controls
+// and refuses them.
 #include <fstream>
 #include <regex>
 
@@ -188,6 +189,18 @@ TEST_F(DashboardBrowserE2E, ARunningMigrationMovesOnScreenAndAbortOnThePageRolls
         shot && *shot ? shot : std::string(SCHEMASHIFT_BINARY_DIR) + "/../dashboard.png";
     std::ofstream(path, std::ios::binary) << browser_->screenshot_png();
   }
+
+  // Pause and Resume from the page set and clear the same annotation as the plugin's commands.
+  ASSERT_TRUE(browser_->click("#action-pause"));
+  ASSERT_TRUE(eventually(
+      [&] { return on_screen("#detail-phase").find("(paused)") != std::string::npos; }, 60s))
+      << on_screen("#detail-phase") << " " << on_screen("#action-result");
+  EXPECT_NE(annotations("paced").find("schemashift.io/paused"), std::string::npos);
+  ASSERT_TRUE(browser_->click("#action-resume"));
+  ASSERT_TRUE(eventually(
+      [&] { return on_screen("#detail-phase").find("(paused)") == std::string::npos; }, 60s))
+      << on_screen("#detail-phase") << " " << on_screen("#action-result");
+  EXPECT_EQ(annotations("paced").find("schemashift.io/paused"), std::string::npos);
 
   ASSERT_TRUE(browser_->click("#action-abort"));
   ASSERT_TRUE(eventually([&] { return browser_->accept_alert(); }, 10s)) << "no confirmation";
