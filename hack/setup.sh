@@ -14,6 +14,7 @@ PACKAGES=(
   libcli11-dev prometheus-cpp-dev
   gnuplot-nox  # scenario-report's latency pictures (tests/scenarios/report)
   shellcheck  # kind/'s scripts (tests/kind/static_checks.sh)
+  chromium chromium-driver  # the dashboard's browser test (tests/e2e/dashboard_browser_test.cpp)
   containerd runc containernetworking-plugins iptables conntrack  # the real node (hack/stack.d/node.sh)
 )
 

@@ -1,18 +1,57 @@
 // kubectl-schemashift: the kubectl plugin (`kubectl schemashift ...`). It talks to the API
 // server with the user's kubeconfig, context and namespace, as kubectl does.
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
 #include "cli/completion.h"
+#include "cli/dashboard/dashboard_server.h"
 #include "cli/plugin_commands.h"
 #include "kube/cluster_config.h"
 #include "kube/transport.h"
 
 using namespace schemashift;
+
+namespace {
+
+// Serves until SIGINT or SIGTERM: the signals are taken by a thread of their own (sigwait), so
+// the server and the watches stop in order rather than in a handler.
+int serve_dashboard(kube::Client client, const cli::dashboard::DashboardOptions& options) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  cli::dashboard::DashboardServer server(std::move(client), options);
+  auto port = server.bind();
+  if (!port) {
+    std::cerr << "error: " << port.error() << "\n";
+    return 1;
+  }
+  const bool v6 = options.address.find(':') != std::string::npos;
+  std::cout << "Dashboard: http://" << (v6 ? "[" + options.address + "]" : options.address) << ":"
+            << *port << "/  ("
+            << (options.ns.empty() ? "all namespaces" : "namespace " + options.ns) << ", "
+            << (options.allow_actions ? "controls enabled" : "read-only") << "; Ctrl-C to stop)"
+            << std::endl;
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    server.stop();
+  });
+  server.run();
+  // run() also returns if listening fails; wake the waiter so it can be joined.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Watch and steer SchemaMigrations (schemashift.io) from the terminal.",
@@ -55,6 +94,19 @@ int main(int argc, char** argv) {
       "What the operator would do with a manifest, and its lint findings (no cluster needed)");
   plan->add_option("FILE", file, "The manifest (YAML, one or more documents; - for stdin)")
       ->required();
+  cli::dashboard::DashboardOptions board_options;
+  bool board_all_namespaces = false;
+  auto* dashboard = app.add_subcommand(
+      "dashboard",
+      "Serve a live web dashboard of the migrations on localhost (read-only by default)");
+  dashboard->add_option("--address", board_options.address, "The address to listen on")
+      ->capture_default_str();
+  dashboard->add_option("--port", board_options.port, "The port to listen on (0: any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  dashboard->add_flag("--allow-actions", board_options.allow_actions,
+                      "Show approve/pause/resume/abort buttons that act with your credentials");
+  dashboard->add_flag("-A,--all-namespaces", board_all_namespaces, "Across every namespace");
   std::string shell;
   auto* completion = app.add_subcommand("completion", "Print a shell completion script");
   completion->add_option("SHELL", shell, "bash or zsh")
@@ -99,6 +151,10 @@ int main(int argc, char** argv) {
                          .out = std::cout,
                          .err = std::cerr};
 
+  if (dashboard->parsed()) {
+    board_options.ns = board_all_namespaces ? "" : ctx.ns;
+    return serve_dashboard(ctx.client, board_options);
+  }
   if (get->parsed()) return cli::get_migration(ctx, name, watch);
   if (list->parsed()) return cli::list_migrations(ctx, all_namespaces, output == "name");
   if (history->parsed()) return cli::show_history(ctx, name);

@@ -350,6 +350,42 @@ std::string with_thousands(std::int64_t n) {
   return n < 0 ? "-" + out : out;
 }
 
+std::vector<StepSummary> migration_steps(const json& m) {
+  const ViewStyle plain{.color = false, .unicode = false};
+  const Paint p{plain};
+  const json& spec = m.contains("spec") && m["spec"].is_object() ? m["spec"] : json::object();
+  const json& status =
+      m.contains("status") && m["status"].is_object() ? m["status"] : json::object();
+  const bool approved =
+      spec.value("approve", false) || annotation_true(m, "schemashift.io/approve");
+  std::vector<StepSummary> out;
+  for (const auto& s : steps_of(p, spec, status, approved)) {
+    const char* state = "pending";
+    switch (s.state) {
+      case State::kDone:
+        state = "done";
+        break;
+      case State::kRunning:
+        state = "running";
+        break;
+      case State::kWaiting:
+        state = "waiting";
+        break;
+      case State::kPending:
+        state = "pending";
+        break;
+      case State::kFailed:
+        state = "failed";
+        break;
+      case State::kSkipped:
+        state = "skipped";
+        break;
+    }
+    out.push_back({state, s.name, s.detail});
+  }
+  return out;
+}
+
 std::string render_migration(const json& m, const json& events, const ViewStyle& style,
                              Clock::time_point now) {
   const Paint p{style};

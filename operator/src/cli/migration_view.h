@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,16 @@ struct ViewStyle {
 // (or an array of Events) about the migration, newest shown last.
 std::string render_migration(const nlohmann::json& migration, const nlohmann::json& events,
                              const ViewStyle& style, std::chrono::system_clock::time_point now);
+
+// The steps of `get`'s tree as data, for surfaces that draw them their own way (the web
+// dashboard): state is "done", "running", "waiting", "pending", "failed" or "skipped"; detail
+// is the tree's plain text (no colour, ASCII bar).
+struct StepSummary {
+  std::string state;
+  std::string name;
+  std::string detail;
+};
+std::vector<StepSummary> migration_steps(const nlohmann::json& migration);
 
 // One line per migration: NAMESPACE (when all_namespaces) NAME PHASE PROGRESS GATES READY AGE.
 std::string render_list(const nlohmann::json& list, bool all_namespaces, const ViewStyle& style,

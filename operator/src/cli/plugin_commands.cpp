@@ -45,6 +45,25 @@ int lines_in(const std::string& text) {
 
 }  // namespace
 
+json control_annotations(Control control) {
+  json annotations = json::object();
+  switch (control) {
+    case Control::kApprove:
+      annotations["schemashift.io/approve"] = "true";
+      break;
+    case Control::kPause:
+      annotations["schemashift.io/paused"] = "true";
+      break;
+    case Control::kResume:
+      annotations["schemashift.io/paused"] = nullptr;  // a merge patch removes it
+      break;
+    case Control::kAbort:
+      annotations["schemashift.io/abort"] = "true";
+      break;
+  }
+  return annotations;
+}
+
 std::string describe_api_error(const kube::ApiError& e) {
   if (e.code == 0) return "Unable to connect to the server: " + e.message;
   std::string reason = e.reason.empty() ? "Error" : e.reason;
@@ -146,28 +165,24 @@ int show_history(PluginContext& ctx, const std::string& name) {
 }
 
 int control_migration(PluginContext& ctx, const std::string& name, Control control) {
-  json annotations;
-  std::string said;
+  const char* said = "";
   switch (control) {
     case Control::kApprove:
-      annotations["schemashift.io/approve"] = "true";
       said = "approved: contract may start";
       break;
     case Control::kPause:
-      annotations["schemashift.io/paused"] = "true";
       said = "paused";
       break;
     case Control::kResume:
-      annotations["schemashift.io/paused"] = nullptr;  // a merge patch removes it
       said = "resumed";
       break;
     case Control::kAbort:
-      annotations["schemashift.io/abort"] = "true";
       said = "abort requested: the operator rolls it back";
       break;
   }
-  auto patched = ctx.client.merge_patch(res::kSchemaMigration, ctx.ns, name,
-                                        {{"metadata", {{"annotations", annotations}}}});
+  auto patched =
+      ctx.client.merge_patch(res::kSchemaMigration, ctx.ns, name,
+                             {{"metadata", {{"annotations", control_annotations(control)}}}});
   if (!patched) {
     ctx.err << describe_api_error(patched.error()) << "\n";
     return 1;

@@ -32,6 +32,9 @@ int control_migration(PluginContext& ctx, const std::string& name, Control contr
 int plan_file(const std::string& path, const ViewStyle& style, std::istream& in, std::ostream& out,
               std::ostream& err);
 
+// The metadata.annotations of the merge patch a control sets (resume removes the key).
+nlohmann::json control_annotations(Control control);
+
 // "Error from server (NotFound): ..." for API answers, "Unable to connect to the server: ..."
 // for transport failures: the way kubectl says them.
 std::string describe_api_error(const kube::ApiError& e);
