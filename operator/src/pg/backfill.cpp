@@ -168,16 +168,25 @@ void Backfiller::shrink_after_hold() { progress_.batch_size = sizer_.halve(); }
 
 migration::BackfillProgress Backfiller::run_for(std::chrono::milliseconds budget,
                                                 const std::function<bool()>& before_batch) {
-  const auto deadline = Clock::now() + budget;
+  const auto started = Clock::now();
+  const auto deadline = started + budget;
+  const std::int64_t rows_before = progress_.rows_done;
+  int batches = 0;
   while (!progress_.complete && Clock::now() < deadline) {
     if (before_batch && !before_batch()) break;
     const auto r = run_batch();
+    ++batches;
     if (cfg_.duty_cycle < 1 && cfg_.duty_cycle > 0 && !r.complete) {
       const auto pause = std::chrono::duration_cast<std::chrono::microseconds>(
           r.took * ((1 - cfg_.duty_cycle) / cfg_.duty_cycle));
       std::this_thread::sleep_for(std::min<Clock::duration>(pause, deadline - Clock::now()));
     }
   }
+  // The rate a person plans by: rows over the round's wall time, pauses included. The last
+  // batch's own rate leaves the dutyCycle pauses out and made the ETA look 1/dutyCycle shorter.
+  const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+  if (batches > 0 && secs > 0)
+    progress_.rows_per_second = static_cast<double>(progress_.rows_done - rows_before) / secs;
   return progress_;
 }
 
