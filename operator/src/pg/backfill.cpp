@@ -157,8 +157,6 @@ BatchResult Backfiller::run_batch() {
   tx.commit();
   failpoint("backfill.after-checkpoint");
   out.complete = progress_.complete;
-  const double secs = std::chrono::duration<double>(out.took).count();
-  progress_.rows_per_second = secs > 0 ? static_cast<double>(out.rows) / secs : 0;
   progress_.batch_size = sizer_.current();
   progress_.last_key = last_key_ ? describe(*last_key_) : "";
   return out;
